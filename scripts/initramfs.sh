@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the guest initramfs for one kernel build: the userland archive
+# (initramfs-base.sh) followed by an archive with /init, md_mod.ko, the C md
+# reference modules (kept apart in /lib/modules/c_md, never autoloaded), brd,
+# the installed kselftests and the kernel's .config.
+#
+# usage: initramfs.sh <kdir> <md_mod.ko> <base.cpio.gz> <output.cpio.gz>
+set -euo pipefail
+kdir=$1 ko=$2 base=$3 out=$4
+here=$(cd "$(dirname "$0")/.." && pwd)
+ksrc=$(readlink -f "$kdir/source")
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+install -D -m755 "$here/guest/init" "$root/init"
+install -D -m755 "$here/guest/postcheck.sh" "$root/usr/share/rust_md/postcheck.sh"
+install -D -m755 "$here/guest/demo.sh" "$root/usr/share/rust_md/demo.sh"
+install -D -m644 "$kdir/.config" "$root/usr/share/rust_md/kernel.config"
+install -D -m644 "$ko" "$root/lib/modules/rust_md/md_mod.ko"
+for m in md-mod raid0 raid1; do
+	install -D -m644 "$kdir/drivers/md/$m.ko" "$root/lib/modules/c_md/$m.ko"
+done
+install -D -m644 "$kdir/drivers/block/brd.ko" "$root/lib/modules/extra/brd.ko"
+
+# The kselftest runner and helpers from the kernel tree, and our collection.
+ks=$root/kselftest
+mkdir -p "$ks/kselftest"
+cp "$ksrc/tools/testing/selftests/run_kselftest.sh" "$ks/"
+cp "$ksrc"/tools/testing/selftests/kselftest/{runner.sh,ktap_helpers.sh,module.sh,prefix.pl} "$ks/kselftest/"
+tmp=$(mktemp -d)
+make -s -C "$here/tests/selftests/rust_md" KSRC="$ksrc" OUTPUT="$tmp" \
+	install INSTALL_PATH="$ks/rust_md" >/dev/null
+make -s -C "$here/tests/selftests/rust_md" KSRC="$ksrc" \
+	emit_tests COLLECTION=rust_md > "$ks/kselftest-list.txt"
+rm -rf "$tmp"
+
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1) > "$out.top"
+cat "$base" "$out.top" > "$out.tmp"
+rm -f "$out.top"
+mv "$out.tmp" "$out"

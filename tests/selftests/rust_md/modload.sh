@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# md_mod loads and unloads cleanly, again and again: while loaded it owns
+# block major 9 "md" and /sys/module/md_mod; after rmmod neither remains.
+. "$(dirname "$0")/lib.sh"
+cycles=${RMD_MODLOAD_CYCLES:-3}
+
+ktap_print_header
+ktap_set_plan $((2 + 3 * cycles))
+
+if ! module_loaded md_mod && ! major_registered 9 md; then
+	ktap_test_pass "major 9 is free before the first load"
+else
+	ktap_test_fail "major 9 is free before the first load"
+fi
+
+info=$(modinfo "$RUST_MD_KO")
+if grep -q "^license: *GPL$" <<<"$info" && grep -q "^alias: *block-major-9-\*$" <<<"$info" &&
+	grep -q "^description: *." <<<"$info"; then
+	ktap_test_pass "modinfo: license GPL, alias block-major-9-*, description"
+else
+	ktap_print_msg "$info"
+	ktap_test_fail "modinfo: license GPL, alias block-major-9-*, description"
+fi
+
+for i in $(seq "$cycles"); do
+	ktap_test_result "cycle $i: insmod md_mod.ko" insmod "$RUST_MD_KO"
+	if major_registered 9 md && [ -d /sys/module/md_mod ]; then
+		ktap_test_pass "cycle $i: major 9 md registered"
+	else
+		ktap_test_fail "cycle $i: major 9 md registered"
+	fi
+	if rmmod md_mod && ! major_registered 9 md && [ ! -e /sys/module/md_mod ] &&
+		! module_loaded md_mod; then
+		ktap_test_pass "cycle $i: rmmod leaves no trace"
+	else
+		ktap_test_fail "cycle $i: rmmod leaves no trace"
+	fi
+done
+unload_md
+ktap_finished
