@@ -36,7 +36,7 @@ FLAVOUR ?= perf
 SCRIPT ?=
 CHECK_RESULTS := $(RUST_MD_OUT)/check-results.txt
 
-.PHONY: all deps kernel module run check fmt fmt-check clippy host-tests clean distclean
+.PHONY: all deps kernel module run check fmt fmt-check clippy host-tests harness-record clean distclean
 .DEFAULT_GOAL := all
 
 all: module
@@ -74,8 +74,13 @@ fmt-check:
 clippy: deps
 	@scripts/module.sh $${KDIR:-$$(scripts/kernel.sh debug | tail -1)} strict >/dev/null && echo "clippy: clean"
 
+# Re-record the real guest runs (clean, planted failures, hang) that the
+# host-side harness tests judge.
+harness-record: deps
+	tests/harness/record.sh
+
 host-tests:
-	@python3 -m unittest discover -s tests/harness -t . -p 'test_*.py'
+	@python3 tests/harness/run.py
 
 # Every check appends "ok|not ok|skip <name>" lines to $(CHECK_RESULTS);
 # the last line sums them up. A stage that fails still lets the others run.

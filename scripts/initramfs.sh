@@ -29,12 +29,15 @@ ks=$root/kselftest
 mkdir -p "$ks/kselftest"
 cp "$ksrc/tools/testing/selftests/run_kselftest.sh" "$ks/"
 cp "$ksrc"/tools/testing/selftests/kselftest/{runner.sh,ktap_helpers.sh,module.sh,prefix.pl} "$ks/kselftest/"
-tmp=$(mktemp -d)
-make -s -C "$here/tests/selftests/rust_md" KSRC="$ksrc" OUTPUT="$tmp" \
-	install INSTALL_PATH="$ks/rust_md" >/dev/null
-make -s -C "$here/tests/selftests/rust_md" KSRC="$ksrc" \
-	emit_tests COLLECTION=rust_md > "$ks/kselftest-list.txt"
-rm -rf "$tmp"
+# rust_md_planted fails on purpose and runs only when named (harness tests).
+: > "$ks/kselftest-list.txt"
+for coll in rust_md:tests/selftests/rust_md rust_md_planted:tests/harness/planted; do
+	name=${coll%%:*} dir=$here/${coll#*:}
+	tmp=$(mktemp -d)
+	make -s -C "$dir" KSRC="$ksrc" OUTPUT="$tmp" install INSTALL_PATH="$ks/$name" >/dev/null
+	make -s -C "$dir" KSRC="$ksrc" emit_tests COLLECTION="$name" >> "$ks/kselftest-list.txt"
+	rm -rf "$tmp"
+done
 
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1) > "$out.top"
 cat "$base" "$out.top" > "$out.tmp"

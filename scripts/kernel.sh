@@ -19,10 +19,12 @@ fragments=("$here/kernel/base.config" "$here/kernel/$flavour.config")
 [ -f "${fragments[1]}" ] || { echo "kernel.sh: no kernel/$flavour.config" >&2; exit 1; }
 mapfile -t patches < <(find "$here/kernel/patches" -name '*.patch' | sort)
 
-# What a build depends on: the source, the patches, the fragments, the tools.
+# What a build depends on: the source, the patches, the fragments, the tools,
+# and how it is made (bump recipe when the steps below change what they make).
+recipe=1
 tools="$(rustc --version) $(bindgen --version | head -1) $(clang --version | head -1)"
 patch_key=$( { echo "$srcver"; cat "${patches[@]}" /dev/null; } | sha256sum | cut -c1-12)
-key=$( { echo "$patch_key $tools $flavour"; cat "${fragments[@]}" "$here/scripts/kernel.sh"; } |
+key=$( { echo "$patch_key $tools $flavour $recipe"; cat "${fragments[@]}"; } |
 	sha256sum | cut -c1-12)
 src=$cache/src-$srcver-$patch_key
 build=$cache/build-$flavour-$key
@@ -70,5 +72,8 @@ fi
 	echo "built: $(date -u +%FT%TZ) in $(( $(date +%s) - start ))s"
 } > "$build/rust_md-kernel.txt"
 touch "$build/.rust_md-complete"
+# Keep the two newest builds of this flavour and sources, drop older ones.
+ls -dt "$cache"/build-"$flavour"-* | tail -n +3 | xargs -r rm -rf
+ls -dt "$cache"/src-* | tail -n +3 | xargs -r rm -rf
 echo "kernel: $flavour built in $(( $(date +%s) - start ))s" >&2
 echo "$build"

@@ -15,13 +15,14 @@ else
 	ktap_test_fail "major 9 is free before the first load"
 fi
 
-info=$(modinfo "$RUST_MD_KO")
-if grep -q "^license: *GPL$" <<<"$info" && grep -q "^alias: *block-major-9-\*$" <<<"$info" &&
-	grep -q "^description: *." <<<"$info"; then
-	ktap_test_pass "modinfo: license GPL, alias block-major-9-*, description"
+# The .modinfo section: NUL-separated key=value strings.
+info=$(tr '\0' '\n' < "$RUST_MD_KO" | grep -aE '^(license|alias|description|author|name)=')
+if grep -qx "license=GPL" <<<"$info" && grep -qx "alias=block-major-9-\*" <<<"$info" &&
+	grep -q "^description=." <<<"$info" && grep -qx "name=md_mod" <<<"$info"; then
+	ktap_test_pass "modinfo: name md_mod, license GPL, alias block-major-9-*, description"
 else
 	ktap_print_msg "$info"
-	ktap_test_fail "modinfo: license GPL, alias block-major-9-*, description"
+	ktap_test_fail "modinfo: name md_mod, license GPL, alias block-major-9-*, description"
 fi
 
 for i in $(seq "$cycles"); do
