@@ -11,6 +11,9 @@ use kernel::{c_str, prelude::*};
 mod blockdev;
 mod mddev;
 
+use blockdev::{live::LiveObjects, major::MajorRegistration, shim};
+use mddev::{MdCore, MdProbe, CORE, MD_MAJOR};
+
 module! {
     type: MdModule,
     name: "md_mod",
@@ -20,21 +23,53 @@ module! {
     alias: ["md", "block-major-9-*"],
 }
 
-/// The loaded module: what it registered, released in reverse on unload.
+/// The loaded module: what it set up, torn down in reverse on unload (or
+/// when loading fails part way).
 struct MdModule {
-    _major: blockdev::major::MajorRegistration,
+    started: bool,
+    proc_mdstat: Option<shim::ProcMdstat>,
+    major: Option<MajorRegistration<MdProbe>>,
 }
 
 impl kernel::Module for MdModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let major = blockdev::major::MajorRegistration::new(mddev::MD_MAJOR, c_str!("md"))?;
-        pr_info!("rust_md loaded, block major {}\n", mddev::MD_MAJOR);
-        Ok(MdModule { _major: major })
+        let mut md = MdModule {
+            started: false,
+            proc_mdstat: None,
+            major: None,
+        };
+        LiveObjects::publish()?;
+        md.started = true;
+        MdCore::start()?;
+        md.proc_mdstat = Some(shim::ProcMdstat::new()?);
+        md.major = Some(MajorRegistration::new(MD_MAJOR, c_str!("md"))?);
+        Ok(md)
     }
 }
 
 impl Drop for MdModule {
     fn drop(&mut self) {
-        pr_info!("rust_md unloading\n");
+        if !self.started {
+            return;
+        }
+        // Nothing new from here on: no creation, then no probe, no
+        // /proc/mdstat reader, no new_array writer in progress.
+        if let Some(core) = CORE.get() {
+            core.close();
+        }
+        drop(self.major.take());
+        drop(self.proc_mdstat.take());
+        shim::params_drain();
+        if let Some(core) = CORE.get() {
+            core.delete_all();
+        }
+        // SAFETY: every path that reaches the core is gone: the probe is
+        // unregistered, /proc/mdstat removed, parameter writers drained, no
+        // disk is open (each open pins the module), every `md/` directory is
+        // deleted and the deletions have run. Dropping the core destroys the
+        // workqueue.
+        drop(unsafe { CORE.take() });
+        // Gendisks and kobjects may be released later still.
+        LiveObjects::wait_and_retire();
     }
 }

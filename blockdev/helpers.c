@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rust_md: C helpers for what Rust cannot reach on 6.12. See helpers.h for
+ * the contract between this file and the Rust side.
+ */
+#include <linux/blkdev.h>
+#include <linux/bio.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+
+#include "helpers.h"
+
+/*
+ * new_array: "mdNNN" makes unit NNN, "md_NAME" a named array on a free
+ * minor from 512 up. Write-only, as in md.
+ */
+static int new_array_set(const char *val, const struct kernel_param *kp)
+{
+	size_t len = strlen(val);
+
+	while (len && val[len - 1] == '\n')
+		len--;
+	return rust_md_new_array(val, len);
+}
+
+static const struct kernel_param_ops new_array_ops = {
+	.set = new_array_set,
+};
+module_param_cb(new_array, &new_array_ops, NULL, 0200);
+MODULE_PARM_DESC(new_array, "Create an md device: mdNNN or md_NAME");
+
+static bool create_on_open = true;
+module_param(create_on_open, bool, 0644);
+MODULE_PARM_DESC(create_on_open, "Create an md device when /dev/mdN is opened (default 1)");
+
+bool rust_md_create_on_open(void)
+{
+	return READ_ONCE(create_on_open);
+}
+
+struct gendisk *rust_md_alloc_disk(void)
+{
+	return blk_alloc_disk(NULL, NUMA_NO_NODE);
+}
+
+void rust_md_bio_io_error(struct bio *bio)
+{
+	bio_io_error(bio);
+}
+
+static int mdstat_show(struct seq_file *seq, void *v)
+{
+	return rust_md_mdstat_show(seq);
+}
+
+int rust_md_proc_create(void)
+{
+	return proc_create_single("mdstat", 0444, NULL, mdstat_show) ? 0 : -ENOMEM;
+}
+
+void rust_md_proc_remove(void)
+{
+	remove_proc_entry("mdstat", NULL);
+}
+
+void rust_md_params_drain(void)
+{
+	kernel_param_lock(THIS_MODULE);
+	kernel_param_unlock(THIS_MODULE);
+}

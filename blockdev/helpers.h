@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rust_md: the C half of md_mod.ko, for what Rust on 6.12 cannot reach:
+ * macros (module_param*, blk_alloc_disk with its lock class), inline
+ * helpers (bio_io_error) and proc_fs.h, which the kernel crate does not
+ * bind. Everything else is Rust (blockdev/ wraps it, mddev/ uses it).
+ *
+ * Contract, C -> Rust (implemented in blockdev/shim.rs, #[no_mangle]):
+ *   rust_md_new_array(val, len)  the new_array parameter was written with
+ *                                val[0..len) (trailing newlines removed);
+ *                                returns 0 or -errno. Called under the
+ *                                module's kernel_param_lock.
+ *   rust_md_mdstat_show(seq)     print /proc/mdstat into seq; 0 or -errno.
+ *
+ * Contract, Rust -> C (this file; declared in blockdev/shim.rs):
+ *   rust_md_create_on_open()     the create_on_open parameter.
+ *   rust_md_alloc_disk()         blk_alloc_disk(NULL, NUMA_NO_NODE): a
+ *                                bio-based gendisk or an ERR_PTR.
+ *   rust_md_bio_io_error(bio)    complete bio with BLK_STS_IOERR.
+ *   rust_md_proc_create()        create /proc/mdstat; 0 or -ENOMEM.
+ *   rust_md_proc_remove()        remove it; waits for readers to finish.
+ *   rust_md_params_drain()       wait for parameter writers in progress
+ *                                (take and drop kernel_param_lock).
+ */
+#ifndef RUST_MD_HELPERS_H
+#define RUST_MD_HELPERS_H
+
+#include <linux/types.h>
+
+struct bio;
+struct gendisk;
+struct seq_file;
+
+int rust_md_new_array(const char *val, size_t len);
+int rust_md_mdstat_show(struct seq_file *seq);
+
+bool rust_md_create_on_open(void);
+struct gendisk *rust_md_alloc_disk(void);
+void rust_md_bio_io_error(struct bio *bio);
+int rust_md_proc_create(void);
+void rust_md_proc_remove(void);
+void rust_md_params_drain(void);
+
+#endif /* RUST_MD_HELPERS_H */
