@@ -65,11 +65,13 @@ else
 	@scripts/guest.sh perf demo
 endif
 
+RUST_ROOTS := rust_md.rs tests/host/lib.rs tests/progs/src/lib.rs $(wildcard tests/progs/src/bin/*.rs)
+
 fmt:
-	rustfmt --edition 2021 rust_md.rs
+	rustfmt --edition 2021 $(RUST_ROOTS)
 
 fmt-check:
-	rustfmt --edition 2021 --check rust_md.rs
+	rustfmt --edition 2021 --check $(RUST_ROOTS)
 
 clippy: deps
 	@scripts/module.sh $${KDIR:-$$(scripts/kernel.sh debug | tail -1)} strict >/dev/null && echo "clippy: clean"
@@ -81,6 +83,7 @@ harness-record: deps
 
 host-tests:
 	@python3 tests/harness/run.py
+	@cd tests/host && CARGO_TARGET_DIR=$(RUST_MD_CACHE)/host-target cargo test
 
 # Every check appends "ok|not ok|skip <name>" lines to $(CHECK_RESULTS);
 # the last line sums them up. A stage that fails still lets the others run.

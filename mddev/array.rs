@@ -122,6 +122,8 @@ pub(crate) struct MdDev {
     pub(crate) unit: u32,
     /// `md0`, `md_home`.
     pub(crate) name: DiskName,
+    /// Creation order; /proc/mdstat lists the newest first, as md does.
+    pub(crate) seq: u64,
     /// Counted users (md's `active`); see [`ActiveRef`].
     active: AtomicU32,
     /// Deletion queued (md's `MD_DELETED`): no new reference.
@@ -154,12 +156,14 @@ impl MdDev {
     pub(crate) fn new(
         unit: u32,
         name: DiskName,
+        seq: u64,
         hold: Hold,
         disk: GenDisk<MdDev>,
     ) -> impl PinInit<Self> {
         pin_init!(MdDev {
             unit,
             name,
+            seq,
             active: AtomicU32::new(1),
             deleted: AtomicBool::new(false),
             hold: AtomicU8::new(hold as u8),

@@ -16,7 +16,10 @@ pub(crate) fn show<W: Write>(w: &mut W) {
 
 fn write_all<W: Write>(w: &mut W) -> fmt::Result {
     mdstat_format::write_header(w, &[])?;
-    if let Some(Ok(all)) = CORE.get().map(|core| core.all()) {
+    if let Some(Ok(mut all)) = CORE.get().map(|core| core.all()) {
+        // Newest first, as md's list is.
+        all.as_mut_slice()
+            .sort_unstable_by_key(|m| core::cmp::Reverse(m.seq));
         for mddev in all.iter() {
             let config = mddev.config.lock();
             // md lists arrays that run, have members or have slots.

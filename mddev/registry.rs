@@ -23,6 +23,8 @@ use kernel::{
 pub(crate) struct Registry {
     mddevs: RBTree<u32, Arc<MdDev>>,
     next_named_minor: u32,
+    /// Arrays created so far (for their `seq`).
+    created: u64,
     /// The module is going away: nothing new is created.
     closed: bool,
 }
@@ -61,6 +63,7 @@ impl MdCore {
                     Registry {
                         mddevs: RBTree::new(),
                         next_named_minor: FIRST_NAMED_MINOR,
+                        created: 0,
                         closed: false,
                     },
                     "md_all_mddevs"
@@ -81,12 +84,14 @@ impl MdCore {
         self.misc_wq.flush();
         let _creating = self.creating.lock();
 
-        let (unit, name, hold) = {
+        let (unit, name, hold, seq) = {
             let mut registry = self.registry.lock();
             if registry.closed {
                 return Err(ENODEV);
             }
-            match request {
+            registry.created += 1;
+            let seq = registry.created;
+            let (unit, name, hold) = match request {
                 Request::Probe(unit) | Request::Param(NewArray::Unit(unit)) => {
                     if registry.mddevs.get(&unit).is_some() {
                         return Err(EEXIST);
@@ -107,11 +112,12 @@ impl MdCore {
                     }
                     (registry.free_named_minor()?, name, Hold::UntilStop)
                 }
-            }
+            };
+            (unit, name, hold, seq)
         };
 
         let disk = GenDisk::new(&MD_FOPS, MD_MAJOR, unit, 1, name.as_bytes())?;
-        let mddev = Arc::pin_init(MdDev::new(unit, name, hold, disk), GFP_KERNEL)?;
+        let mddev = Arc::pin_init(MdDev::new(unit, name, seq, hold, disk), GFP_KERNEL)?;
         let active = ActiveRef::adopt(mddev.clone());
         self.registry
             .lock()

@@ -24,11 +24,21 @@ stage() { echo "check: == $* ($(date +%T))"; }
 start=$(date +%s)
 
 stage "format"
-rustfmt --edition 2021 --check rust_md.rs
+rustfmt --edition 2021 --check rust_md.rs tests/host/lib.rs tests/progs/src/lib.rs tests/progs/src/bin/*.rs
 record $? "rustfmt --check"
 
 stage "host tests"
 python3 tests/harness/run.py "$results"
+cache=${RUST_MD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust_md}
+log=$(mktemp)
+(cd tests/host && CARGO_TARGET_DIR=$cache/host-target cargo test 2>&1) > "$log"
+rc=$?
+sed -n 's/^test \(.*\) \.\.\. ok$/ok host: \1/p; s/^test \(.*\) \.\.\. FAILED$/not ok host: \1/p' "$log" >> "$results"
+if [ $rc != 0 ]; then
+	tail -30 "$log"
+	record 1 "host: cargo test (pure logic)"
+fi
+rm -f "$log"
 
 stage "kernels (cached when nothing changed)"
 kernels_ok=1

@@ -43,7 +43,10 @@ strict=
 [ "$mode" = check ] && strict=strict
 ko=$(build "$here/scripts/module.sh" "$kdir" $strict | tail -1)
 base=$cache/initramfs-base-$(sha256sum < "$here/scripts/initramfs-base.sh" | cut -c1-12).cpio.gz
-[ -f "$base" ] || build "$here/scripts/initramfs-base.sh" "$base"
+if [ ! -f "$base" ]; then
+	rm -f "$cache"/initramfs-base-*.cpio.gz
+	build "$here/scripts/initramfs-base.sh" "$base"
+fi
 cp "$kdir/.config" "$run/kernel.config"
 initrd=$run/initrd.cpio.gz
 build "$here/scripts/initramfs.sh" "$kdir" "$ko" "$base" "$initrd"

@@ -38,12 +38,17 @@ copy_elf "$(command -v blockdev)" /sbin/blockdev
 copy_elf /bin/bash
 ln -sf /sbin/blockdev "$root/usr/sbin/blockdev"
 
-# busybox timeout has no --foreground and exits 143, not 124, on timeout;
-# kselftest's runner.sh needs both.
+# busybox timeout has no --foreground, kills at once for a duration of 0
+# (GNU: no limit), and exits 143, not 124, on timeout; kselftest's
+# runner.sh needs all three as GNU does them.
 rm -f "$root/usr/bin/timeout"
 cat > "$root/usr/bin/timeout" <<'SHIM'
 #!/bin/sh
 [ "$1" = --foreground ] && shift
+if [ "$1" = 0 ]; then
+	shift
+	exec "$@"
+fi
 /bin/busybox timeout "$@"
 rc=$?
 [ $rc = 143 ] && rc=124

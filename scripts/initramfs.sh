@@ -24,6 +24,15 @@ for m in md-mod raid0 raid1; do
 done
 install -D -m644 "$kdir/drivers/block/brd.ko" "$root/lib/modules/extra/brd.ko"
 
+# The tests' small programs (tests/progs), static.
+cache=${RUST_MD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust_md}
+export CARGO_TARGET_DIR=$cache/progs-target
+# (cargo reads tests/progs/.cargo/config.toml only from that directory)
+(cd "$here/tests/progs" && cargo build --release --quiet)
+for prog in md_ioctl md_race md_churn md_write; do
+	install -D -m755 "$CARGO_TARGET_DIR/release/$prog" "$root/usr/bin/$prog"
+done
+
 # The kselftest runner and helpers from the kernel tree, and our collection.
 ks=$root/kselftest
 mkdir -p "$ks/kselftest"

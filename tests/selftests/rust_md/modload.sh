@@ -7,7 +7,7 @@
 cycles=${RMD_MODLOAD_CYCLES:-3}
 
 ktap_print_header
-ktap_set_plan $((2 + 3 * cycles))
+ktap_set_plan $((5 + 3 * cycles))
 
 if ! module_loaded md_mod && ! major_registered 9 md; then
 	ktap_test_pass "major 9 is free before the first load"
@@ -39,5 +39,23 @@ for i in $(seq "$cycles"); do
 		ktap_test_fail "cycle $i: rmmod leaves no trace"
 	fi
 done
+
+# A device that is open pins the module; closed, unload succeeds.
+insmod "$RUST_MD_KO"
+exec 3<"$(md_node 0)"
+err=$(rmmod md_mod 2>&1)
+module_loaded md_mod && md_exists md0
+ktap_check "rmmod while /dev/md0 is open fails, md0 intact (${err##*: })" $?
+exec 3<&-
+# Unload tears down every array, configured, held or named.
+exec 3<"$(md_node 1)"
+echo 2 > /sys/block/md1/md/raid_disks
+exec 3<&-
+md_write /sys/module/md_mod/parameters/new_array md_named >/dev/null
+md_write /sys/module/md_mod/parameters/new_array md7 >/dev/null
+[ "$(md_devices)" = "md1 md7 md_named " ]
+ktap_check "before unload: md1 (configured), md7 and md_named (held)" $?
+rmmod md_mod && [ "$(md_devices)" = "" ] && ! major_registered 9 md
+ktap_check "rmmod deletes every array and frees major 9" $?
 unload_md
 ktap_finished
