@@ -29,9 +29,12 @@ poll_until() {
 	done
 }
 
-# Leave the guest as the test found it even when a step failed.
+# Leave the guest as the test found it even when a step failed. rmmod
+# fails while deleted gendisks still wait for their release (see
+# md_settle), so wait for that first.
+try_rmmod_md() { ! module_loaded md_mod || rmmod md_mod 2>/dev/null; }
 unload_md() {
-	module_loaded md_mod && rmmod md_mod 2>/dev/null
+	poll_until 20 try_rmmod_md
 	! module_loaded md_mod
 }
 
@@ -65,26 +68,15 @@ wait_md_gone() {
 	poll_until 20 md_gone "$1"
 }
 
-# Live block device inodes (gendisks and partitions not yet freed), or
-# nothing when the kernel has no /proc/slabinfo.
-bdev_count() {
-	awk '$1 == "bdev_cache" { print $2 }' /proc/slabinfo 2>/dev/null
-}
-RMD_BDEV_BASELINE=${RMD_BDEV_BASELINE:-$(bdev_count)}
-export RMD_BDEV_BASELINE
-
-bdevs_at_baseline() {
-	local n; n=$(bdev_count)
-	[ -z "$n" ] || [ "$n" -le "$RMD_BDEV_BASELINE" ]
-}
-
-# Wait (bounded) until every md gendisk is freed, not only deleted. The C
-# md needs this before it is unloaded or makes a unit again: it neither
-# waits for its gendisks' release at unload nor frees a unit's name before
-# it (and DEBUG_KOBJECT_RELEASE delays releases by up to 4 s). Unloading it
-# too early crashes in disk_release; re-creating too early gets EEXIST.
+# Wait (bounded) until every deleted md gendisk is released, not only
+# deleted: the kernel (kernel/patches/0002) pins the driver's module from
+# del_gendisk() until the disk's release, so with nothing of ours open the
+# module's reference count falls to zero then. The C md needs this before
+# it makes a unit again (it frees a unit's name only at release), and
+# CONFIG_DEBUG_KOBJECT_RELEASE delays releases by up to 4 s.
+md_refcnt_zero() { [ "$(cat /sys/module/md_mod/refcnt 2>/dev/null)" = 0 ]; }
 md_settle() {
-	poll_until 20 bdevs_at_baseline
+	poll_until 20 md_refcnt_zero
 }
 
 is_c_md() { [ -e /sys/module/md_mod/parameters/start_ro ]; }
@@ -99,7 +91,6 @@ md_reset() {
 	for d in $(md_devices); do
 		wait_md_gone "$d"
 	done
-	is_c_md && md_settle
 	unload_md
 }
 

@@ -47,6 +47,7 @@ err=$(rmmod md_mod 2>&1)
 module_loaded md_mod && md_exists md0
 ktap_check "rmmod while /dev/md0 is open fails, md0 intact (${err##*: })" $?
 exec 3<&-
+wait_md_gone md0 && md_settle
 # Unload tears down every array, configured, held or named.
 exec 3<"$(md_node 1)"
 echo 2 > /sys/block/md1/md/raid_disks
