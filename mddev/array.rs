@@ -325,9 +325,13 @@ impl ActiveRef {
     }
 
     /// Keeps the count for an open disk; [`ActiveRef::reclaim_open`] in the
-    /// matching release gives it back.
+    /// matching release gives it back. Only the count is kept, not this
+    /// handle's `Arc`: the release finds the array through its disk.
     fn keep_for_open(self) {
-        core::mem::forget(self);
+        // Count once more for the open, then let this handle go: its own
+        // count goes in the lock-free path, the total being at least two.
+        self.mddev.active.fetch_add(1, Ordering::AcqRel);
+        drop(self);
     }
 
     /// The count kept by `keep_for_open`, in the matching release.

@@ -29,7 +29,7 @@ cache=${RUST_MD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust_md}
 export CARGO_TARGET_DIR=$cache/progs-target
 # (cargo reads tests/progs/.cargo/config.toml only from that directory)
 (cd "$here/tests/progs" && cargo build --release --quiet)
-for prog in md_ioctl md_race md_churn md_write; do
+for prog in md_ioctl md_race md_churn md_write md_attr_loop; do
 	install -D -m755 "$CARGO_TARGET_DIR/release/$prog" "$root/usr/bin/$prog"
 done
 

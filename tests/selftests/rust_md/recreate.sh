@@ -6,12 +6,13 @@
 # instance's deletion, so sysfs never sees a duplicate name (the console
 # check catches "cannot create duplicate filename"), and each new instance
 # starts clean. With the kernel's open retry, no reopen fails; the C md
-# fails some with ENODEV (counted, not judged).
+# fails many (ENODEV, or ENXIO while it cannot reuse the name; counted,
+# not judged).
 . "$(dirname "$0")/lib.sh"
 rounds=${RMD_RECREATE_ROUNDS:-30}
 
 ktap_print_header
-ktap_set_plan 4
+ktap_set_plan 3
 
 recreate() { # recreate <driver>: prints "<failed opens> <unclean instances>"
 	local dev failed=0 unclean=0 i
@@ -39,7 +40,6 @@ md_reset
 
 load_md c
 read -r failed unclean < <(recreate c)
-ktap_print_msg "c: $rounds rounds, $failed reopens failed (ENODEV), $unclean unclean"
-[ "$unclean" = 0 ]; ktap_check "c: every new md0 starts unconfigured" $?
+ktap_print_msg "c: $rounds rounds, $failed reopens failed, $unclean not clean (counted, not judged)"
 md_reset
 ktap_finished

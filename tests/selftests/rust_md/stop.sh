@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 12
 
 for driver in rust c; do
 	load_md "$driver"
