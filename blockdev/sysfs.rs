@@ -57,9 +57,12 @@ impl fmt::Write for SysfsOut {
 
 /// The lock class of every attribute of our directories: lockdep wants a
 /// static key for attributes that live on the heap.
+#[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
 struct AttrKey(Opaque<bindings::lock_class_key>);
 // SAFETY: lockdep only uses the key's address.
+#[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
 unsafe impl Sync for AttrKey {}
+#[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
 static ATTR_KEY: AttrKey = AttrKey(Opaque::uninit());
 
 /// The kobject and what hangs off it, in one allocation.
@@ -182,6 +185,8 @@ impl<T: SysfsOps> SysfsDir<T> {
     fn new(parent: *mut bindings::kobject, name: &'static CStr, owner: Arc<T>) -> Result<Self> {
         let mut attrs = KVec::with_capacity(T::ATTRS.len(), GFP_KERNEL)?;
         for a in T::ATTRS {
+            // Without lockdep the fields above are all there is.
+            #[allow(clippy::needless_update)]
             let attr = Opaque::new(bindings::attribute {
                 name: a.name.as_char_ptr(),
                 mode: a.mode,

@@ -17,9 +17,16 @@ pub(crate) fn show<W: Write>(w: &mut W) {
 fn write_all<W: Write>(w: &mut W) -> fmt::Result {
     mdstat_format::write_header(w, &[])?;
     if let Some(Ok(mut all)) = CORE.get().map(|core| core.all()) {
-        // Newest first, as md's list is.
-        all.as_mut_slice()
-            .sort_unstable_by_key(|m| core::cmp::Reverse(m.seq));
+        // Newest first, as md's list is (an insertion sort: a handful of
+        // arrays, and no dependence on core's sort code).
+        let arrays = all.as_mut_slice();
+        for i in 1..arrays.len() {
+            let mut j = i;
+            while j > 0 && arrays[j - 1].seq < arrays[j].seq {
+                arrays.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         for mddev in all.iter() {
             let config = mddev.config.lock();
             // md lists arrays that run, have members or have slots.

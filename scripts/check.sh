@@ -55,8 +55,8 @@ if [ $kernels_ok = 1 ]; then
 	scripts/module.sh "$kdir" strict >/dev/null
 	record $? "build: md_mod.ko, CLIPPY=1, no warnings (debug kernel)"
 	if [ -z "${KDIR:-}" ]; then
-		scripts/module.sh "$(scripts/kernel.sh perf --print-dir)" >/dev/null
-		record $? "build: md_mod.ko (perf kernel)"
+		scripts/module.sh "$(scripts/kernel.sh perf --print-dir)" strict >/dev/null
+		record $? "build: md_mod.ko, CLIPPY=1, no warnings (perf kernel)"
 	fi
 
 	stage "make run SCRIPT= (perf kernel): output and exit status intact"

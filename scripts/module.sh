@@ -36,7 +36,11 @@ if ! make -s -C "$kdir" M="$dir" "${flags[@]}" > "$dir/build.log" 2>&1; then
 	echo "module: build failed against $kdir" >&2
 	exit 1
 fi
-# A strict build must rebuild when flags change; kbuild tracks the command
-# line in .rust_md.o.cmd, so a flag change forces the rebuild by itself.
-grep -E "warning|error" "$dir/build.log" >&2 || true
+# Kbuild tracks the command line of each object, so a change of flags
+# rebuilds by itself. A strict build also fails on any other warning
+# (objtool's, modpost's).
+if grep -E "warning|error" "$dir/build.log" >&2 && [ "$strict" = strict ]; then
+	echo "module: warnings in a strict build against $kdir" >&2
+	exit 1
+fi
 echo "$dir/md_mod.ko"
