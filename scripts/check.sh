@@ -9,7 +9,7 @@
 # usage: check.sh <results-file>
 set -uo pipefail
 results=$1
-here=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/common.sh"
 cd "$here"
 
 record() { # record <0|1|skip> <name>
@@ -24,12 +24,11 @@ stage() { echo "check: == $* ($(date +%T))"; }
 start=$(date +%s)
 
 stage "format"
-rustfmt --edition 2021 --check rust_md.rs tests/host/lib.rs tests/progs/src/lib.rs tests/progs/src/bin/*.rs
+make -s --no-print-directory fmt-check
 record $? "rustfmt --check"
 
 stage "host tests"
 python3 tests/harness/run.py "$results"
-cache=${RUST_MD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust_md}
 log=$(mktemp)
 (cd tests/host && CARGO_TARGET_DIR=$cache/host-target cargo test 2>&1) > "$log"
 rc=$?

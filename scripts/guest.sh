@@ -15,8 +15,7 @@
 # (file to append check results to), and those of qemu.sh.
 set -euo pipefail
 flavour=$1 mode=$2 script=${3:-}
-here=$(cd "$(dirname "$0")/.." && pwd)
-cache=${RUST_MD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust_md}
+. "$(dirname "$0")/common.sh"
 outroot=${RUST_MD_OUT:-$here/out}
 
 log() { echo "$mode: $*" >&2; }

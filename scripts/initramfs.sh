@@ -9,7 +9,7 @@
 # usage: initramfs.sh <kdir> <md_mod.ko> <base.cpio.gz> <output.cpio.gz>
 set -euo pipefail
 kdir=$1 ko=$2 base=$3 out=$4
-here=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/common.sh"
 ksrc=$(readlink -f "$kdir/source")
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -25,7 +25,6 @@ done
 install -D -m644 "$kdir/drivers/block/brd.ko" "$root/lib/modules/extra/brd.ko"
 
 # The tests' small programs (tests/progs), static.
-cache=${RUST_MD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust_md}
 export CARGO_TARGET_DIR=$cache/progs-target
 # (cargo reads tests/progs/.cargo/config.toml only from that directory)
 (cd "$here/tests/progs" && cargo build --release --quiet)

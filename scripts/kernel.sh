@@ -11,8 +11,7 @@
 set -euo pipefail
 
 flavour=${1:?usage: kernel.sh <debug|perf> [--print-dir]}
-here=$(cd "$(dirname "$0")/.." && pwd)
-cache=${RUST_MD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust_md}
+. "$(dirname "$0")/common.sh"
 tarball=$(ls /usr/src/linux-source-6.12.tar.* | head -1)
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
 fragments=("$here/kernel/base.config" "$here/kernel/$flavour.config")

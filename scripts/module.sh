@@ -11,8 +11,7 @@
 set -euo pipefail
 kdir=$(readlink -f "$1")
 strict=${2:-}
-here=$(cd "$(dirname "$0")/.." && pwd)
-cache=${RUST_MD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust_md}
+. "$(dirname "$0")/common.sh"
 dir=$cache/module/$(echo "$kdir" | sha256sum | cut -c1-12)
 
 [ -f "$kdir/Module.symvers" ] && [ -f "$kdir/rust/libkernel.rmeta" ] || {

@@ -79,8 +79,6 @@ md_settle() {
 	poll_until 20 md_refcnt_zero
 }
 
-is_c_md() { [ -e /sys/module/md_mod/parameters/start_ro ]; }
-
 # Everything back to nothing: no md device, md_mod unloaded. Used between
 # parts of a test so that one failure does not cascade.
 md_reset() {
