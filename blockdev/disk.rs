@@ -7,8 +7,13 @@
 //! every callback of the disk. It is not a reference that keeps `T` in use;
 //! `T` decides that itself.
 
-use super::{live, shim};
-use core::{marker::PhantomData, ptr::NonNull};
+use super::{bio::Bio, live, member::MemberDev, shim};
+use core::{
+    cell::UnsafeCell,
+    marker::PhantomData,
+    ptr::NonNull,
+    sync::atomic::{AtomicBool, Ordering},
+};
 use kernel::{
     bindings,
     error::{from_err_ptr, from_result, to_result},
@@ -29,6 +34,9 @@ pub(crate) trait DiskOps: Sized + Send + Sync + 'static {
     fn release(this: ArcBorrow<'_, Self>);
     /// An ioctl on an open disk; `arg` is a user pointer or a number.
     fn ioctl(this: ArcBorrow<'_, Self>, cmd: u32, arg: usize) -> Result<i32>;
+    /// A bio for the disk, already split to the queue's limits; `io`
+    /// proves that the disk's queue is entered (see [`IoCell`]).
+    fn submit_bio(this: ArcBorrow<'_, Self>, bio: Bio, io: &InFlight<'_>);
 }
 
 /// The C operations table for `T`, a `static` so that it can name the module
@@ -47,7 +55,7 @@ impl<T: DiskOps> DiskFops<T> {
     pub(crate) const fn new(module: &'static ThisModule) -> Self {
         Self {
             ops: bindings::block_device_operations {
-                submit_bio: Some(submit_bio_callback),
+                submit_bio: Some(submit_bio_callback::<T>),
                 open: Some(open_callback::<T>),
                 release: Some(release_callback::<T>),
                 ioctl: Some(ioctl_callback::<T>),
@@ -119,11 +127,132 @@ unsafe extern "C" fn free_disk_callback<T: DiskOps>(disk: *mut bindings::gendisk
 
 /// # Safety
 ///
-/// Called by the block layer with a bio for one of our disks.
-unsafe extern "C" fn submit_bio_callback(bio: *mut bindings::bio) {
-    // No array has any capacity yet: any bio that gets here fails.
-    // SAFETY: the block layer hands us ownership of a valid bio.
-    unsafe { shim::bio_io_error(bio) };
+/// Called by the block layer with a bio for one of our disks, with the
+/// disk's queue entered (`bio_queue_enter` in `__submit_bio`).
+unsafe extern "C" fn submit_bio_callback<T: DiskOps>(bio: *mut bindings::bio) {
+    // SAFETY: the bio is valid; its device is one of our disks.
+    let disk = unsafe { (*(*bio).bi_bdev).bd_disk };
+    // SAFETY: the block layer hands us the bio; splitting to the queue's
+    // limits consumes it and returns the part to handle now, or NULL.
+    let Some(bio) = NonNull::new(unsafe { bindings::bio_split_to_limits(bio) }) else {
+        return;
+    };
+    // SAFETY: the bio is ours from here on.
+    let bio = unsafe { Bio::from_raw(bio) };
+    // SAFETY: `disk` is live while its queue is entered.
+    let this = unsafe { private::<T>(disk) };
+    let io = InFlight {
+        disk,
+        _scope: PhantomData,
+    };
+    T::submit_bio(this, bio, &io);
+}
+
+/// Proof that a disk's queue is entered: a bio of that disk is being
+/// submitted. Only the `submit_bio` trampoline makes one.
+pub(crate) struct InFlight<'a> {
+    disk: *mut bindings::gendisk,
+    _scope: PhantomData<&'a ()>,
+}
+
+/// A disk's queue, frozen: no `submit_bio` of the disk runs until this is
+/// dropped.
+pub(crate) struct Frozen<'a> {
+    disk: *mut bindings::gendisk,
+    _disk: PhantomData<&'a ()>,
+}
+
+impl Drop for Frozen<'_> {
+    fn drop(&mut self) {
+        // SAFETY: frozen by `GenDisk::freeze`; the disk outlives `'a`.
+        unsafe { bindings::blk_mq_unfreeze_queue((*self.disk).queue) };
+    }
+}
+
+/// What a disk's `submit_bio` reads without a lock: written only while the
+/// disk's queue is frozen, read only by `submit_bio` of that disk, which
+/// runs with the queue entered, so the two never overlap.
+///
+/// # Invariants
+///
+/// `value` is written only through [`IoCell::replace`], with `disk`'s queue
+/// frozen and `writing` held; it is read only through [`IoCell::get`], during
+/// a `submit_bio` of `disk`.
+pub(crate) struct IoCell<P: ?Sized> {
+    disk: *mut bindings::gendisk,
+    writing: AtomicBool,
+    value: UnsafeCell<Option<Arc<P>>>,
+}
+
+// SAFETY: access is serialised by the queue freeze (type invariant); the
+// values are `Arc`s of thread-safe types.
+unsafe impl<P: ?Sized + Send + Sync> Sync for IoCell<P> {}
+// SAFETY: as above.
+unsafe impl<P: ?Sized + Send + Sync> Send for IoCell<P> {}
+
+impl<P: ?Sized> IoCell<P> {
+    /// An empty cell for `disk`'s I/O path.
+    pub(crate) fn new<T: DiskOps>(disk: &GenDisk<T>) -> Self {
+        Self {
+            disk: disk.ptr.as_ptr(),
+            writing: AtomicBool::new(false),
+            value: UnsafeCell::new(None),
+        }
+    }
+
+    /// The value, from the I/O path of the cell's disk.
+    pub(crate) fn get<'a>(&'a self, io: &'a InFlight<'_>) -> Option<&'a P> {
+        if io.disk != self.disk {
+            return None;
+        }
+        // SAFETY: the queue is entered, so no `replace` runs (invariant).
+        unsafe { (*self.value.get()).as_deref() }
+    }
+
+    /// Replaces the value while `frozen` holds the cell's disk frozen, and
+    /// returns the old one.
+    pub(crate) fn replace(&self, frozen: &Frozen<'_>, value: Option<Arc<P>>) -> Result<Option<Arc<P>>> {
+        if frozen.disk != self.disk {
+            return Err(EINVAL);
+        }
+        if self.writing.swap(true, Ordering::Acquire) {
+            return Err(EBUSY);
+        }
+        // SAFETY: frozen, so no reader; `writing` excludes other writers.
+        let old = unsafe { core::mem::replace(&mut *self.value.get(), value) };
+        self.writing.store(false, Ordering::Release);
+        Ok(old)
+    }
+}
+
+/// A member device registered as held by an array's disk
+/// (`bd_link_disk_holder`: the `holders/` and `slaves/` links), undone on
+/// drop.
+///
+/// # Invariants
+///
+/// The link from `member` to `disk` exists; this value holds a reference to
+/// the disk's device and keeps `member` open.
+pub(crate) struct HolderLink {
+    member: Arc<MemberDev>,
+    disk: NonNull<bindings::gendisk>,
+}
+
+// SAFETY: the holder API may be used from any thread.
+unsafe impl Send for HolderLink {}
+// SAFETY: `&HolderLink` gives no access.
+unsafe impl Sync for HolderLink {}
+
+impl Drop for HolderLink {
+    fn drop(&mut self) {
+        let disk = self.disk.as_ptr();
+        // SAFETY: the link exists and both ends are live (invariant); the
+        // disk reference taken in `link_holder` is dropped after.
+        unsafe {
+            bindings::bd_unlink_disk_holder(self.member.bdev_ptr(), disk);
+            bindings::put_device(&raw mut (*(*disk).part0).bd_device);
+        }
+    }
 }
 
 /// A gendisk of this module, with `T` as its private data once added.
@@ -206,6 +335,87 @@ impl<T: DiskOps> GenDisk<T> {
         // INVARIANT: added, with an `Arc<T>` in `private_data`.
         self.added = true;
         Ok(())
+    }
+
+    /// Sets the capacity, in sectors, and tells user space if it changed.
+    pub(crate) fn set_capacity(&self, sectors: u64) {
+        // SAFETY: the disk is ours (type invariant).
+        unsafe { bindings::set_capacity_and_notify(self.ptr.as_ptr(), sectors) };
+    }
+
+    /// Marks the disk read-only or writable for openers.
+    pub(crate) fn set_read_only(&self, read_only: bool) {
+        // SAFETY: the disk is ours (type invariant).
+        unsafe { bindings::set_disk_ro(self.ptr.as_ptr(), read_only) };
+    }
+
+    /// Writes back the disk's dirty page cache (`sync_blockdev`).
+    pub(crate) fn sync(&self) -> Result {
+        // SAFETY: `part0` lives as long as the disk.
+        to_result(unsafe { bindings::sync_blockdev((*self.ptr.as_ptr()).part0) })
+    }
+
+    /// Freezes the disk's queue: waits for every `submit_bio` in progress
+    /// and holds back new ones until the result is dropped.
+    pub(crate) fn freeze(&self) -> Frozen<'_> {
+        let disk = self.ptr.as_ptr();
+        // SAFETY: the disk and its queue are live while `self` is.
+        unsafe { bindings::blk_mq_freeze_queue((*disk).queue) };
+        Frozen {
+            disk,
+            _disk: PhantomData,
+        }
+    }
+
+    /// Sets the queue limits stacked from `members` (each with the sector
+    /// its data starts at), then `io_min`/`io_opt` (bytes) and, if not zero,
+    /// the largest request in sectors (md's `mddev_stack_rdev_limits`).
+    pub(crate) fn stack_limits(
+        &self,
+        members: &[(&MemberDev, u64)],
+        io_min: u32,
+        io_opt: u32,
+        max_sectors: u32,
+    ) -> Result {
+        let disk = self.ptr.as_ptr();
+        // SAFETY: all-zero is a valid starting point; the helper sets the
+        // stacking defaults and md's features.
+        let mut lim: bindings::queue_limits = unsafe { core::mem::zeroed() };
+        // SAFETY: `lim` is ours.
+        unsafe { shim::init_stacking_limits(&mut lim) };
+        for (member, offset) in members {
+            // SAFETY: the member is open; the prefix names our disk.
+            unsafe {
+                bindings::queue_limits_stack_bdev(
+                    &mut lim,
+                    member.bdev_ptr(),
+                    *offset,
+                    (*disk).disk_name.as_ptr(),
+                )
+            };
+        }
+        lim.io_min = io_min;
+        lim.io_opt = io_opt;
+        if max_sectors != 0 {
+            lim.max_hw_sectors = max_sectors;
+            lim.max_write_zeroes_sectors = lim.max_write_zeroes_sectors.min(max_sectors);
+        }
+        // SAFETY: the queue is live; `queue_limits_set` validates `lim`.
+        to_result(unsafe { bindings::queue_limits_set((*disk).queue, &mut lim) })
+    }
+
+    /// Registers `member` as held by this disk (its `holders/` entry).
+    pub(crate) fn link_holder(&self, member: &Arc<MemberDev>) -> Result<HolderLink> {
+        let disk = self.ptr.as_ptr();
+        // SAFETY: the member is open and the disk added.
+        to_result(unsafe { bindings::bd_link_disk_holder(member.bdev_ptr(), disk) })?;
+        // SAFETY: keeps the disk's memory for the unlink in `drop`.
+        unsafe { bindings::get_device(&raw mut (*(*disk).part0).bd_device) };
+        // INVARIANT: linked, with a device reference, the member kept open.
+        Ok(HolderLink {
+            member: member.clone(),
+            disk: self.ptr,
+        })
     }
 
     /// The kobject of the disk's device (`/sys/block/<name>`), the parent of

@@ -41,14 +41,30 @@ bool rust_md_create_on_open(void)
 	return READ_ONCE(create_on_open);
 }
 
+/* md passes flushes and FUA on to the members (md_alloc). */
+#define RUST_MD_FEATURES (BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA)
+
 struct gendisk *rust_md_alloc_disk(void)
 {
-	return blk_alloc_disk(NULL, NUMA_NO_NODE);
+	struct queue_limits lim = { .features = RUST_MD_FEATURES };
+
+	return blk_alloc_disk(&lim, NUMA_NO_NODE);
+}
+
+void rust_md_init_stacking_limits(struct queue_limits *lim)
+{
+	blk_set_stacking_limits(lim);
+	lim->features = RUST_MD_FEATURES;
 }
 
 void rust_md_bio_io_error(struct bio *bio)
 {
 	bio_io_error(bio);
+}
+
+void rust_md_bio_set_dev(struct bio *bio, struct block_device *bdev)
+{
+	bio_set_dev(bio, bdev);
 }
 
 static int mdstat_show(struct seq_file *seq, void *v)

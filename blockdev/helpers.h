@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * rust_md: the C half of md_mod.ko, for what Rust on 6.12 cannot reach:
- * macros (module_param*, blk_alloc_disk with its lock class), inline
- * helpers (bio_io_error) and proc_fs.h, which the kernel crate does not
- * bind. Everything else is Rust (blockdev/ wraps it, mddev/ uses it).
+ * macros (module_param*, blk_alloc_disk with its lock class, BLK_FEAT_*),
+ * inline helpers (bio_io_error, bio_set_dev) and proc_fs.h, which the
+ * kernel crate does not bind. Everything else is Rust (blockdev/ wraps it, mddev/ uses it).
  *
  * Contract, C -> Rust (implemented in blockdev/shim.rs, #[no_mangle]):
  *   rust_md_new_array(val, len)  the new_array parameter was written with
@@ -14,9 +14,15 @@
  *
  * Contract, Rust -> C (this file; declared in blockdev/shim.rs):
  *   rust_md_create_on_open()     the create_on_open parameter.
- *   rust_md_alloc_disk()         blk_alloc_disk(NULL, NUMA_NO_NODE): a
+ *   rust_md_alloc_disk()         blk_alloc_disk(lim, NUMA_NO_NODE) with
+ *                                md's features (write cache, FUA): a
  *                                bio-based gendisk or an ERR_PTR.
+ *   rust_md_init_stacking_limits(lim)
+ *                                blk_set_stacking_limits(lim) plus the
+ *                                features of rust_md_alloc_disk.
  *   rust_md_bio_io_error(bio)    complete bio with BLK_STS_IOERR.
+ *   rust_md_bio_set_dev(bio, bdev)
+ *                                bio_set_dev: point an owned bio at bdev.
  *   rust_md_proc_create()        create /proc/mdstat; 0 or -ENOMEM.
  *   rust_md_proc_remove()        remove it; waits for readers to finish.
  *   rust_md_params_drain()       wait for parameter writers in progress
@@ -28,7 +34,9 @@
 #include <linux/types.h>
 
 struct bio;
+struct block_device;
 struct gendisk;
+struct queue_limits;
 struct seq_file;
 
 int rust_md_new_array(const char *val, size_t len);
@@ -36,7 +44,9 @@ int rust_md_mdstat_show(struct seq_file *seq);
 
 bool rust_md_create_on_open(void);
 struct gendisk *rust_md_alloc_disk(void);
+void rust_md_init_stacking_limits(struct queue_limits *lim);
 void rust_md_bio_io_error(struct bio *bio);
+void rust_md_bio_set_dev(struct bio *bio, struct block_device *bdev);
 int rust_md_proc_create(void);
 void rust_md_proc_remove(void);
 void rust_md_params_drain(void);

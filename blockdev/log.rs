@@ -28,6 +28,30 @@ pub(crate) fn md_print(level: Level, args: fmt::Arguments<'_>) {
     unsafe { call_printk(format, b"md\0", args) };
 }
 
+/// Prints one line exactly as formatted, for md's level prefixes
+/// (`md/raid0:md0: ...`), which name the array after the level.
+pub(crate) fn line_print(level: Level, args: fmt::Arguments<'_>) {
+    let format: &[u8] = match level {
+        Level::Info => b"\x016%pA\0",
+        Level::Warn => b"\x014%pA\0",
+    };
+    // SAFETY: the format is NUL-terminated and takes one `%pA`, a pointer to
+    // `fmt::Arguments`, which Rust's printk support formats.
+    unsafe {
+        kernel::bindings::_printk(
+            format.as_ptr().cast(),
+            &args as *const fmt::Arguments<'_> as *const core::ffi::c_void,
+        )
+    };
+}
+
+/// A whole line at `KERN_WARNING`, e.g. `md/raid0:md0: ...`.
+macro_rules! line_warn {
+    ($($arg:tt)*) => {
+        $crate::blockdev::log::line_print($crate::blockdev::log::Level::Warn, format_args!($($arg)*))
+    };
+}
+
 /// `md: ...` at `KERN_INFO`.
 macro_rules! md_info {
     ($($arg:tt)*) => {
@@ -42,4 +66,4 @@ macro_rules! md_warn {
     };
 }
 
-pub(crate) use {md_info, md_warn};
+pub(crate) use {line_warn, md_info, md_warn};

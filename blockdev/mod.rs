@@ -7,11 +7,14 @@
 //! callbacks are thin trampolines that turn raw pointers into typed
 //! references at once and call safe trait methods.
 
+pub(crate) mod bio;
 pub(crate) mod disk;
 pub(crate) mod global;
+pub(crate) mod kvec;
 pub(crate) mod live;
 pub(crate) mod log;
 pub(crate) mod major;
+pub(crate) mod member;
 pub(crate) mod seq;
 pub(crate) mod shim;
 pub(crate) mod sysfs;
@@ -39,4 +42,9 @@ pub(crate) const fn dev_major(dev: u32) -> u32 {
 pub(crate) fn real_seconds() -> i64 {
     // SAFETY: reads the clock; no preconditions.
     unsafe { bindings::ktime_get_real_seconds() }
+}
+
+/// `EOVERFLOW`, which the kernel crate does not name in 6.12.
+pub(crate) fn eoverflow() -> kernel::error::Error {
+    kernel::error::Error::from_errno(-(bindings::EOVERFLOW as i32))
 }

@@ -12,7 +12,9 @@ use kernel::{bindings, error::from_result, error::to_result, prelude::*};
 extern "C" {
     fn rust_md_create_on_open() -> bool;
     fn rust_md_alloc_disk() -> *mut bindings::gendisk;
+    fn rust_md_init_stacking_limits(lim: *mut bindings::queue_limits);
     fn rust_md_bio_io_error(bio: *mut bindings::bio);
+    fn rust_md_bio_set_dev(bio: *mut bindings::bio, bdev: *mut bindings::block_device);
     fn rust_md_proc_create() -> i32;
     fn rust_md_proc_remove();
     fn rust_md_params_drain();
@@ -42,6 +44,26 @@ pub(super) unsafe fn alloc_disk() -> *mut bindings::gendisk {
 pub(super) unsafe fn bio_io_error(bio: *mut bindings::bio) {
     // SAFETY: guaranteed by the caller.
     unsafe { rust_md_bio_io_error(bio) }
+}
+
+/// Stacking defaults plus md's features (`blk_set_stacking_limits`).
+///
+/// # Safety
+///
+/// `lim` is valid for writes.
+pub(super) unsafe fn init_stacking_limits(lim: *mut bindings::queue_limits) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { rust_md_init_stacking_limits(lim) }
+}
+
+/// `bio_set_dev`: the bio goes to `bdev` from now on.
+///
+/// # Safety
+///
+/// The caller owns `bio`, and `bdev` is open.
+pub(super) unsafe fn bio_set_dev(bio: *mut bindings::bio, bdev: *mut bindings::block_device) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { rust_md_bio_set_dev(bio, bdev) }
 }
 
 /// Waits for module parameter writers in progress (`new_array`).

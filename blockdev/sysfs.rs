@@ -156,6 +156,23 @@ unsafe extern "C" fn release_callback<T: SysfsOps>(kobj: *mut bindings::kobject)
     live::released();
 }
 
+/// A kobject a symbolic link may point at, borrowed for as long as the
+/// link is made.
+pub(crate) struct LinkTarget<'a> {
+    kobj: *mut bindings::kobject,
+    _target: PhantomData<&'a ()>,
+}
+
+impl<'a> LinkTarget<'a> {
+    /// A member device's directory (md's `dev-<member>/block`).
+    pub(crate) fn member(member: &'a super::member::MemberDev) -> Self {
+        Self {
+            kobj: member.kobject_ptr(),
+            _target: PhantomData,
+        }
+    }
+}
+
 /// A sysfs directory owned by `T`, removed on drop.
 ///
 /// # Invariants
@@ -176,13 +193,62 @@ impl<T: SysfsOps> SysfsDir<T> {
     /// with `T::ATTRS`, owned by `owner`.
     pub(crate) fn new_in_disk<D: DiskOps>(
         disk: &GenDisk<D>,
-        name: &'static CStr,
+        name: &CStr,
         owner: Arc<T>,
     ) -> Result<Self> {
         Self::new(disk.device_kobject(), name, owner)
     }
 
-    fn new(parent: *mut bindings::kobject, name: &'static CStr, owner: Arc<T>) -> Result<Self> {
+    /// Creates the directory `name` under `parent`, with `T::ATTRS`, owned
+    /// by `owner` (md's `dev-<member>/` under `md/`).
+    pub(crate) fn new_child<P: SysfsOps>(
+        parent: &SysfsDir<P>,
+        name: &CStr,
+        owner: Arc<T>,
+    ) -> Result<Self> {
+        Self::new(parent.kobject(), name, owner)
+    }
+
+    fn kobject(&self) -> *mut bindings::kobject {
+        // SAFETY: the kobject is live while we hold our reference.
+        unsafe { (*self.inner.as_ptr()).kobj.get() }
+    }
+
+    /// This directory as the target of a link.
+    pub(crate) fn as_link_target(&self) -> LinkTarget<'_> {
+        LinkTarget {
+            kobj: self.kobject(),
+            _target: PhantomData,
+        }
+    }
+
+    /// Creates the symbolic link `name` in this directory to `target`; it
+    /// goes with the directory or with [`SysfsDir::remove_link`].
+    pub(crate) fn create_link(&self, name: &CStr, target: LinkTarget<'_>) -> Result {
+        // SAFETY: both kobjects are live (ours, and `target`'s borrow).
+        kernel::error::to_result(unsafe {
+            bindings::sysfs_create_link(self.kobject(), target.kobj, name.as_char_ptr())
+        })
+    }
+
+    /// Removes the link `name` made by [`SysfsDir::create_link`], if any.
+    pub(crate) fn remove_link(&self, name: &CStr) {
+        // SAFETY: our kobject is live; a missing link is ignored.
+        unsafe { bindings::sysfs_remove_link(self.kobject(), name.as_char_ptr()) };
+    }
+
+    /// Tells pollers of attribute `index` that it changed
+    /// (`sysfs_notify`; mdadm --monitor waits on `array_state`).
+    pub(crate) fn notify(&self, index: usize) {
+        if let Some(a) = T::ATTRS.get(index) {
+            // SAFETY: our kobject is live; the name is NUL-terminated.
+            unsafe {
+                bindings::sysfs_notify(self.kobject(), core::ptr::null(), a.name.as_char_ptr())
+            };
+        }
+    }
+
+    fn new(parent: *mut bindings::kobject, name: &CStr, owner: Arc<T>) -> Result<Self> {
         let mut attrs = KVec::with_capacity(T::ATTRS.len(), GFP_KERNEL)?;
         for a in T::ATTRS {
             // Without lockdep the fields above are all there is.

@@ -2,9 +2,10 @@
 
 //! One array (md's `struct mddev`) and the counted reference to it.
 
-use super::{names::DiskName, registry, uapi::LEVEL_NONE};
+use super::{names::DiskName, personality::Personality, rdev::Bound, registry, uapi::LEVEL_NONE};
 use crate::blockdev::{
-    disk::{DiskFops, DiskOps, GenDisk},
+    bio::{Bio, BioSet},
+    disk::{DiskFops, DiskOps, GenDisk, InFlight, IoCell},
     log::{md_info, md_warn},
     sysfs::SysfsDir,
 };
@@ -53,6 +54,17 @@ pub(crate) struct OpenState {
     pub(crate) closing: bool,
 }
 
+/// How a running array takes writes (md's `mddev->ro`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ro {
+    /// Read-write.
+    ReadWrite,
+    /// Read-only.
+    ReadOnly,
+    /// Read-only until the first write (`read-auto`).
+    AutoRead,
+}
+
 /// The configuration (md's fields under `reconfig_mutex`).
 pub(crate) struct Config {
     /// Superblock version (`SET_ARRAY_INFO`).
@@ -77,6 +89,21 @@ pub(crate) struct Config {
     pub(crate) dev_sectors: u64,
     /// Number of member slots.
     pub(crate) raid_disks: u32,
+    /// Members, in the order they were bound (md's `disks` list).
+    pub(crate) rdevs: KVec<Bound>,
+    /// The level, while the array runs (md's `pers`); the I/O path reads
+    /// its own copy, [`MdDev::io`].
+    pub(crate) running: Option<Arc<dyn Personality>>,
+    /// Whether a running array takes writes.
+    pub(crate) ro: Ro,
+    /// No writes in flight since the last clean mark (md's `in_sync`).
+    pub(crate) in_sync: bool,
+    /// Size of the running array in sectors.
+    pub(crate) array_sectors: u64,
+    /// Superblock event count.
+    pub(crate) events: u64,
+    /// Sector from which a resync is needed, `MAX_SECTOR` when clean.
+    pub(crate) resync_offset: u64,
 }
 
 impl Config {
@@ -93,18 +120,25 @@ impl Config {
             chunk_sectors: 0,
             dev_sectors: 0,
             raid_disks: 0,
+            rdevs: KVec::new(),
+            running: None,
+            ro: Ro::ReadWrite,
+            in_sync: false,
+            array_sectors: 0,
+            events: 0,
+            resync_offset: 0,
         }
     }
 
     /// Whether this configuration keeps an array with no user (md's
     /// `__mddev_put` test, less `hold_active`).
     pub(crate) fn keeps_array(&self) -> bool {
-        self.ctime != 0 || self.raid_disks != 0
+        self.ctime != 0 || self.raid_disks != 0 || !self.rdevs.is_empty()
     }
 
     /// `md/array_state` of an array that is not running.
     pub(crate) fn is_clear(&self) -> bool {
-        self.raid_disks == 0 && self.dev_sectors == 0
+        self.rdevs.is_empty() && self.raid_disks == 0 && self.dev_sectors == 0
     }
 }
 
@@ -141,6 +175,13 @@ pub(crate) struct MdDev {
     pub(crate) parts: Mutex<Parts>,
     #[pin]
     del_work: Work<MdDev>,
+    /// The running level, for the I/O path (see [`IoCell`]).
+    pub(crate) io: IoCell<dyn Personality>,
+    /// Refuse writes: a mirror of `Config::ro`, for the I/O path.
+    pub(crate) read_only: AtomicBool,
+    /// Where splits and flushes of the array's bios come from.
+    #[pin]
+    pub(crate) bio_set: BioSet,
 }
 
 impl_has_work! {
@@ -159,8 +200,9 @@ impl MdDev {
         seq: u64,
         hold: Hold,
         disk: GenDisk<MdDev>,
-    ) -> impl PinInit<Self> {
-        pin_init!(MdDev {
+    ) -> impl PinInit<Self, Error> {
+        let io = IoCell::new(&disk);
+        try_pin_init!(MdDev {
             unit,
             name,
             seq,
@@ -172,7 +214,10 @@ impl MdDev {
             config <- new_mutex!(Config::clean(), "MdDev::config"),
             parts <- new_mutex!(Parts { dir: None, disk: Some(disk) }, "MdDev::parts"),
             del_work <- new_work!("MdDev::del_work"),
-        })
+            io,
+            read_only: AtomicBool::new(false),
+            bio_set <- BioSet::new(),
+        }? Error)
     }
 
     /// What holds the array now.
@@ -419,5 +464,30 @@ impl DiskOps for MdDev {
 
     fn ioctl(this: ArcBorrow<'_, Self>, cmd: u32, arg: usize) -> Result<i32> {
         super::ioctl::md_ioctl(&this.into(), cmd, arg)
+    }
+
+    /// md's `md_submit_bio`: writes to a read-only array fail, flushes go to
+    /// every member (md's `md_flush_request`), the rest to the level.
+    fn submit_bio(this: ArcBorrow<'_, Self>, mut bio: Bio, io: &InFlight<'_>) {
+        let Some(pers) = this.io.get(io) else {
+            return bio.fail();
+        };
+        if bio.is_write() && this.read_only.load(Ordering::Relaxed) {
+            return if bio.sectors() == 0 {
+                bio.end()
+            } else {
+                bio.fail()
+            };
+        }
+        if bio.is_preflush() {
+            for slot in pers.slots() {
+                bio.chain_flush(&slot.dev, &this.bio_set);
+            }
+            if bio.sectors() == 0 {
+                return bio.end();
+            }
+            bio.clear_preflush();
+        }
+        pers.make_request(bio, &this.bio_set);
     }
 }

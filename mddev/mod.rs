@@ -13,12 +13,22 @@
 
 pub(crate) mod array;
 pub(crate) mod array_state;
+mod assemble;
 mod ioctl;
+mod linear;
+mod linear_map;
 pub(crate) mod mdstat;
 pub(crate) mod mdstat_format;
 pub(crate) mod names;
 pub(crate) mod params;
+mod personality;
+mod raid0;
+mod raid0_map;
+mod rdev;
 mod registry;
+mod sb0;
+mod sb1;
+mod superblock;
 mod sysfs;
 pub(crate) mod text;
 pub(crate) mod uapi;

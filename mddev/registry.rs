@@ -188,6 +188,7 @@ impl MdCore {
             }
             for active in all {
                 let mut config = active.config.lock();
+                super::assemble::stop_level(&active, &mut config);
                 *config = super::array::Config::clean();
                 active.config_changed(&config);
                 drop(config);

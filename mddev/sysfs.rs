@@ -6,9 +6,14 @@
 //! queued answers `EBUSY`, as md's `md_attr_show`/`md_attr_store` do.
 
 use super::{
-    array::{Hold, MdDev},
+    array::{Config, Hold, MdDev, Ro},
     array_state::ArrayState,
-    text, ActiveRef,
+    assemble::{self, StopMode},
+    personality,
+    superblock::MAX_SECTOR,
+    text,
+    uapi::LEVEL_NONE,
+    ActiveRef,
 };
 use crate::blockdev::sysfs::{Attr, SysfsOps, SysfsOut};
 use core::fmt::Write;
@@ -19,32 +24,80 @@ const MAX_RAID_DISKS: u32 = 1920;
 
 const ARRAY_STATE: usize = 0;
 const RAID_DISKS: usize = 1;
+const LEVEL: usize = 2;
+const CHUNK_SIZE: usize = 3;
+const LAYOUT: usize = 4;
+const COMPONENT_SIZE: usize = 5;
+const METADATA_VERSION: usize = 6;
+const ARRAY_SIZE: usize = 7;
+const CONSISTENCY_POLICY: usize = 8;
+const RESYNC_START: usize = 9;
+
+const fn attr(name: &'static kernel::str::CStr) -> Attr {
+    Attr { name, mode: 0o644 }
+}
+
+/// The array's state word (md's `array_state_show`).
+pub(crate) fn array_state(config: &Config) -> ArrayState {
+    if config.running.is_some() {
+        match config.ro {
+            Ro::ReadOnly => ArrayState::Readonly,
+            Ro::AutoRead => ArrayState::ReadAuto,
+            Ro::ReadWrite if config.in_sync => ArrayState::Clean,
+            Ro::ReadWrite => ArrayState::Active,
+        }
+    } else if config.is_clear() {
+        ArrayState::Clear
+    } else {
+        ArrayState::Inactive
+    }
+}
 
 impl SysfsOps for MdDev {
     const ATTRS: &'static [Attr] = &[
-        Attr {
-            name: c_str!("array_state"),
-            mode: 0o644,
-        },
-        Attr {
-            name: c_str!("raid_disks"),
-            mode: 0o644,
-        },
+        attr(c_str!("array_state")),
+        attr(c_str!("raid_disks")),
+        attr(c_str!("level")),
+        attr(c_str!("chunk_size")),
+        attr(c_str!("layout")),
+        attr(c_str!("component_size")),
+        attr(c_str!("metadata_version")),
+        attr(c_str!("array_size")),
+        attr(c_str!("consistency_policy")),
+        attr(c_str!("resync_start")),
     ];
 
     fn show(this: &Arc<Self>, index: usize, out: &mut SysfsOut) -> Result {
         let mddev = ActiveRef::get(this).ok_or(EBUSY)?;
         let config = mddev.config.lock();
         let written = match index {
-            ARRAY_STATE => {
-                let state = if config.is_clear() {
-                    ArrayState::Clear
-                } else {
-                    ArrayState::Inactive
-                };
-                writeln!(out, "{}", state.as_str())
-            }
+            ARRAY_STATE => writeln!(out, "{}", array_state(&config).as_str()),
+            // md shows nothing for an array without slots.
+            RAID_DISKS if config.raid_disks == 0 => Ok(()),
             RAID_DISKS => writeln!(out, "{}", config.raid_disks),
+            LEVEL => match (&config.running, config.level) {
+                (Some(p), _) => writeln!(out, "{}", p.name()),
+                (None, LEVEL_NONE) => Ok(()),
+                (None, level) => writeln!(out, "{level}"),
+            },
+            CHUNK_SIZE => writeln!(out, "{}", u64::from(config.chunk_sectors) << 9),
+            LAYOUT => writeln!(out, "{}", config.layout),
+            COMPONENT_SIZE => writeln!(out, "{}", config.dev_sectors / 2),
+            METADATA_VERSION if config.persistent => writeln!(
+                out,
+                "{}.{}",
+                config.major_version, config.minor_version
+            ),
+            METADATA_VERSION => writeln!(out, "none"),
+            // The size follows the members unless set (md: "default").
+            ARRAY_SIZE => writeln!(out, "default"),
+            CONSISTENCY_POLICY => match &config.running {
+                // Neither linear nor raid0 has redundancy to keep consistent.
+                Some(_) => writeln!(out, "none"),
+                None => writeln!(out, "unknown"),
+            },
+            RESYNC_START if config.resync_offset == MAX_SECTOR => writeln!(out, "none"),
+            RESYNC_START => writeln!(out, "{}", config.resync_offset),
             _ => return Err(EIO),
         };
         written.map_err(|_| EFBIG)
@@ -60,30 +113,104 @@ impl SysfsOps for MdDev {
                     return Err(EINVAL);
                 }
                 let mut config = mddev.config.lock();
+                if config.running.is_some() {
+                    // Reshaping is not supported.
+                    return Err(EBUSY);
+                }
                 config.raid_disks = n;
                 mddev.config_changed(&config);
                 Ok(())
             }
-            _ => Err(EIO),
+            LEVEL => {
+                let level = parse_level(input).ok_or(EINVAL)?;
+                let mut config = mddev.config.lock();
+                if config.running.is_some() {
+                    // Level changes of a running array are not supported.
+                    return Err(EBUSY);
+                }
+                config.level = level;
+                Ok(())
+            }
+            // Geometry comes from superblocks or SET_ARRAY_INFO; sizes
+            // and external metadata cannot be set through sysfs here.
+            _ => Err(EINVAL),
         }
     }
 }
 
-/// md's `array_state_store` for an array that does not run.
+/// A level as md's `level_store` reads it: a personality name or number.
+fn parse_level(input: &[u8]) -> Option<i32> {
+    let word = input.strip_suffix(b"\n").unwrap_or(input);
+    for level in [personality::LEVEL_LINEAR, personality::LEVEL_RAID0, 1] {
+        if personality::level_name(level).map(str::as_bytes) == Some(word) {
+            return Some(level);
+        }
+    }
+    match word {
+        b"-1" => Some(personality::LEVEL_LINEAR),
+        _ => text::parse_u32(word)
+            .filter(|&n| n <= 1)
+            .map(|n| n as i32),
+    }
+}
+
+/// md's `array_state_store`.
 fn store_array_state(mddev: &ActiveRef, input: &[u8]) -> Result {
     let state = ArrayState::parse(input).ok_or(EINVAL)?;
     let result = match state {
-        ArrayState::Clear => {
+        ArrayState::Clear | ArrayState::Inactive => {
             // A sysfs writer has no open of its own.
             mddev.begin_stop(0)?;
-            mddev.stop(&mut mddev.config.lock());
-            mddev.end_stop(true);
+            let mut config = mddev.config.lock();
+            let clear = state == ArrayState::Clear;
+            let mode = if clear {
+                StopMode::Clear
+            } else {
+                StopMode::Inactive
+            };
+            assemble::stop(mddev, &mut config, mode);
+            drop(config);
+            mddev.end_stop(clear);
             Ok(())
         }
-        // "Stop an active array, return 0 otherwise."
-        ArrayState::Inactive => Ok(()),
-        // Running an array needs members and a personality.
-        _ => Err(EINVAL),
+        ArrayState::Readonly => {
+            let mut config = mddev.config.lock();
+            if config.running.is_some() {
+                assemble::set_readonly(mddev, &mut config)
+            } else {
+                assemble::run(mddev, &mut config, Ro::ReadOnly)
+            }
+        }
+        ArrayState::ReadAuto => {
+            let mut config = mddev.config.lock();
+            if config.running.is_some() {
+                if config.ro == Ro::ReadWrite {
+                    assemble::set_readonly(mddev, &mut config)?;
+                }
+                assemble::set_writable(mddev, &mut config, Ro::AutoRead);
+                Ok(())
+            } else {
+                assemble::run(mddev, &mut config, Ro::AutoRead)
+            }
+        }
+        ArrayState::Clean | ArrayState::Active => {
+            let mut config = mddev.config.lock();
+            match (config.running.is_some(), state) {
+                (true, _) => {
+                    if config.ro != Ro::ReadWrite {
+                        assemble::set_writable(mddev, &mut config, Ro::ReadWrite);
+                    }
+                    Ok(())
+                }
+                (false, ArrayState::Active) => assemble::run(mddev, &mut config, Ro::ReadWrite),
+                (false, _) => Err(EINVAL),
+            }
+        }
+        // These cannot be set (md).
+        ArrayState::Suspended
+        | ArrayState::WritePending
+        | ArrayState::ActiveIdle
+        | ArrayState::Broken => Err(EINVAL),
     };
     if result.is_ok() {
         mddev.clear_hold(Hold::UntilIoctl);

@@ -20,3 +20,32 @@ pub(crate) fn parse_u32(input: &[u8]) -> Option<u32> {
     }
     Some(value)
 }
+
+/// A `core::fmt::Write` into a byte buffer, for short texts (names) built
+/// without allocating; a text that does not fit is an error.
+pub(crate) struct ByteWriter<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl<'a> ByteWriter<'a> {
+    /// Writes into `buf` from its start.
+    pub(crate) fn new(buf: &'a mut [u8]) -> Self {
+        Self { buf, len: 0 }
+    }
+
+    /// Bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
+impl core::fmt::Write for ByteWriter<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
+        let dst = self.buf.get_mut(self.len..end).ok_or(core::fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}

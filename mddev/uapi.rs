@@ -236,3 +236,112 @@ pub(crate) const SUPER_MAJOR_VERSIONS: core::ops::Range<i32> = 0..2;
 pub(crate) fn check_version_only(info: &MduArrayInfo) -> bool {
     SUPER_MAJOR_VERSIONS.contains(&info.major_version)
 }
+
+/// `mdu_disk_info_t.state` bit: failed.
+pub(crate) const MD_DISK_FAULTY: i32 = 1 << 0;
+/// `mdu_disk_info_t.state` bit: fills a slot.
+pub(crate) const MD_DISK_ACTIVE: i32 = 1 << 1;
+/// `mdu_disk_info_t.state` bit: in sync.
+pub(crate) const MD_DISK_SYNC: i32 = 1 << 2;
+/// `mdu_disk_info_t.state` bit: no device under this number.
+pub(crate) const MD_DISK_REMOVED: i32 = 1 << 3;
+/// `mdu_disk_info_t.state` bit: write-mostly.
+pub(crate) const MD_DISK_WRITEMOSTLY: i32 = 1 << 9;
+/// `mdu_array_info_t.state` bit: the array is clean.
+pub(crate) const MD_SB_CLEAN: i32 = 1 << 0;
+
+/// `mdu_disk_info_t`: five 32-bit fields.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct MduDiskInfo {
+    /// Descriptor number.
+    pub(crate) number: i32,
+    /// Device major.
+    pub(crate) major: i32,
+    /// Device minor.
+    pub(crate) minor: i32,
+    /// Slot, or -1.
+    pub(crate) raid_disk: i32,
+    /// `MD_DISK_*` bits.
+    pub(crate) state: i32,
+}
+
+impl MduDiskInfo {
+    /// Reads the structure user space passed.
+    pub(crate) fn from_bytes(b: &[u8; DISK_INFO_SIZE]) -> Self {
+        Self {
+            number: get_i32(b, 0),
+            major: get_i32(b, 1),
+            minor: get_i32(b, 2),
+            raid_disk: get_i32(b, 3),
+            state: get_i32(b, 4),
+        }
+    }
+
+    /// The structure as user space lays it out.
+    pub(crate) fn to_bytes(self) -> [u8; DISK_INFO_SIZE] {
+        let mut b = [0u8; DISK_INFO_SIZE];
+        for (i, v) in [self.number, self.major, self.minor, self.raid_disk, self.state]
+            .iter()
+            .enumerate()
+        {
+            put_i32(&mut b, i, *v);
+        }
+        b
+    }
+
+    /// What `GET_DISK_INFO` reports for a number no member has (md: still
+    /// success, so that mdadm can walk every number).
+    pub(crate) fn removed(number: i32) -> Self {
+        Self {
+            number,
+            major: 0,
+            minor: 0,
+            raid_disk: -1,
+            state: MD_DISK_REMOVED,
+        }
+    }
+
+    /// The kernel device number the structure names (`MKDEV`), or `None`
+    /// if major or minor are out of range (md: `EOVERFLOW`).
+    pub(crate) fn dev(&self) -> Option<u32> {
+        let major = u32::try_from(self.major).ok().filter(|&m| m < (1 << 12))?;
+        let minor = u32::try_from(self.minor).ok().filter(|&m| m < (1 << 20))?;
+        Some((major << 20) | minor)
+    }
+}
+
+/// The geometry the full form of `SET_ARRAY_INFO` (`mdadm --build`) sets,
+/// checked as md's `md_set_array_info` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct BuildGeometry {
+    /// RAID level.
+    pub(crate) level: i32,
+    /// Member size in sectors (0: from the members).
+    pub(crate) dev_sectors: u64,
+    /// Slots.
+    pub(crate) raid_disks: u32,
+    /// Chunk in sectors.
+    pub(crate) chunk_sectors: u32,
+    /// Layout.
+    pub(crate) layout: i32,
+}
+
+/// Checks the full form of `SET_ARRAY_INFO` (`raid_disks > 0`). Arrays
+/// without a superblock only: a persistent array described this way would
+/// need the kernel to write fresh 0.90 superblocks, which mdadm never asks
+/// for (it writes them itself).
+pub(crate) fn check_build(info: &MduArrayInfo) -> Option<BuildGeometry> {
+    if info.not_persistent == 0 || info.raid_disks <= 0 || info.raid_disks > 1920 {
+        return None;
+    }
+    if info.size < 0 || info.chunk_size < 0 || info.chunk_size % 512 != 0 {
+        return None;
+    }
+    Some(BuildGeometry {
+        level: info.level,
+        dev_sectors: u64::from(info.size as u32) * 2,
+        raid_disks: info.raid_disks as u32,
+        chunk_sectors: (info.chunk_size as u32) >> 9,
+        layout: info.layout,
+    })
+}

@@ -7,8 +7,18 @@
 mod array_state;
 #[path = "../../mddev/mdstat_format.rs"]
 mod mdstat_format;
+#[path = "../../mddev/linear_map.rs"]
+mod linear_map;
 #[path = "../../mddev/names.rs"]
 mod names;
+#[path = "../../mddev/raid0_map.rs"]
+mod raid0_map;
+#[path = "../../mddev/sb0.rs"]
+mod sb0;
+#[path = "../../mddev/sb1.rs"]
+mod sb1;
+#[path = "../../mddev/superblock.rs"]
+mod superblock;
 #[path = "../../mddev/text.rs"]
 mod text;
 #[path = "../../mddev/uapi.rs"]
@@ -16,3 +26,7 @@ mod uapi;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_maps;
+#[cfg(test)]
+mod tests_superblock;

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A member device of an array: a block device opened and claimed
+//! exclusively while it is in the array (md's `rdev->bdev_file`), with
+//! synchronous I/O for its superblock.
+
+use core::ptr::NonNull;
+use kernel::{bindings, c_str, error::from_err_ptr, page::Page, prelude::*};
+
+const BLK_OPEN_READ: u32 = 1 << 0;
+const BLK_OPEN_WRITE: u32 = 1 << 1;
+const REQ_SYNC: u32 = 1 << bindings::req_flag_bits___REQ_SYNC;
+const REQ_META: u32 = 1 << bindings::req_flag_bits___REQ_META;
+const REQ_FUA: u32 = 1 << bindings::req_flag_bits___REQ_FUA;
+const REQ_PREFLUSH: u32 = 1 << bindings::req_flag_bits___REQ_PREFLUSH;
+
+/// Longest block device name, with its NUL (`BDEVNAME_SIZE`).
+const NAME_LEN: usize = 32;
+
+/// The identity a claim is made with: one per member, so that a device
+/// cannot be claimed twice, even by the same array.
+struct Holder(#[allow(dead_code)] u8);
+
+/// An open, exclusively claimed block device.
+///
+/// # Invariants
+///
+/// `file` is a block device file from `bdev_file_open_by_dev` with `holder`
+/// as holder, released on drop; `bdev` is its block device.
+pub(crate) struct MemberDev {
+    file: NonNull<bindings::file>,
+    bdev: NonNull<bindings::block_device>,
+    holder: KBox<Holder>,
+    name: [u8; NAME_LEN],
+    name_len: usize,
+}
+
+// SAFETY: an open block device may be used and released from any thread.
+unsafe impl Send for MemberDev {}
+// SAFETY: `&MemberDev` only reads the device and submits I/O to it.
+unsafe impl Sync for MemberDev {}
+
+impl MemberDev {
+    /// Opens `dev` for reading and writing and claims it exclusively
+    /// (`EBUSY` if someone else has it, `ENXIO`/`ENODEV` if it does not
+    /// exist).
+    pub(crate) fn open_exclusive(dev: u32) -> Result<Self> {
+        let holder = KBox::new(Holder(0), GFP_KERNEL)?;
+        let holder_ptr = &*holder as *const Holder as *mut core::ffi::c_void;
+        // SAFETY: `holder` lives as long as the claim (it is dropped after
+        // the file, see `drop`); no holder operations.
+        let file = from_err_ptr(unsafe {
+            bindings::bdev_file_open_by_dev(
+                dev,
+                BLK_OPEN_READ | BLK_OPEN_WRITE,
+                holder_ptr,
+                core::ptr::null(),
+            )
+        })?;
+        let file = NonNull::new(file).ok_or(ENODEV)?;
+        // SAFETY: `file` is an open block device file.
+        let bdev = NonNull::new(unsafe { bindings::file_bdev(file.as_ptr()) }).ok_or(ENODEV)?;
+        let mut name = [0u8; NAME_LEN];
+        // SAFETY: `%pg` prints a block device's name; `name` has NAME_LEN
+        // bytes and snprintf NUL-terminates within them.
+        let n = unsafe {
+            bindings::snprintf(
+                name.as_mut_ptr().cast(),
+                NAME_LEN,
+                c_str!("%pg").as_char_ptr(),
+                bdev.as_ptr(),
+            )
+        };
+        let name_len = (n.max(0) as usize).min(NAME_LEN - 1);
+        // INVARIANT: opened and claimed above with `holder`.
+        Ok(Self {
+            file,
+            bdev,
+            holder,
+            name,
+            name_len,
+        })
+    }
+
+    /// The kernel's name of the device (`vda`, `sdb1`), as `%pg` prints it.
+    pub(crate) fn name(&self) -> &str {
+        core::str::from_utf8(&self.name[..self.name_len]).unwrap_or("?")
+    }
+
+    /// Its device number.
+    pub(crate) fn dev(&self) -> u32 {
+        // SAFETY: the device is open (type invariant).
+        unsafe { self.bdev.as_ref().bd_dev }
+    }
+
+    /// Its size in 512-byte sectors (`bdev_nr_sectors`).
+    pub(crate) fn sectors(&self) -> u64 {
+        // SAFETY: the device is open; the size is read once.
+        unsafe { core::ptr::read_volatile(&self.bdev.as_ref().bd_nr_sectors) }
+    }
+
+    /// Its logical block size in bytes.
+    pub(crate) fn logical_block_size(&self) -> u32 {
+        // SAFETY: an open device has a disk with a queue.
+        unsafe { (*(*self.bdev.as_ref().bd_disk).queue).limits.logical_block_size }
+    }
+
+    /// The block device, for bios and queue limits.
+    pub(super) fn bdev_ptr(&self) -> *mut bindings::block_device {
+        self.bdev.as_ptr()
+    }
+
+    /// The device's kobject (`/sys/class/block/<name>`), a sysfs link target.
+    pub(super) fn kobject_ptr(&self) -> *mut bindings::kobject {
+        // SAFETY: the device is open, so its `bd_device` is live.
+        unsafe { &raw mut (*self.bdev.as_ptr()).bd_device.kobj }
+    }
+
+    /// Reads `buf.len()` bytes (a multiple of 512, at most a page) from
+    /// sector `sector`, synchronously.
+    pub(crate) fn read_at(&self, sector: u64, buf: &mut [u8]) -> Result {
+        let page = self.transfer(sector, buf.len(), bindings::req_op_REQ_OP_READ, None)?;
+        // SAFETY: `buf` is writable for its length, which fits the page.
+        unsafe { page.read_raw(buf.as_mut_ptr(), 0, buf.len()) }
+    }
+
+    /// Writes `buf` (a multiple of 512 bytes, at most a page) at sector
+    /// `sector`, synchronously and durably (flush, then FUA: md's
+    /// superblock writes). Linear and raid0 never rewrite superblocks;
+    /// levels with redundancy do.
+    #[allow(dead_code)]
+    pub(crate) fn write_at(&self, sector: u64, buf: &[u8]) -> Result {
+        self.transfer(
+            sector,
+            buf.len(),
+            bindings::req_op_REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA,
+            Some(buf),
+        )
+        .map(|_| ())
+    }
+
+    fn transfer(&self, sector: u64, len: usize, opf: u32, data: Option<&[u8]>) -> Result<Page> {
+        if len == 0 || len > kernel::page::PAGE_SIZE || len % 512 != 0 {
+            return Err(EINVAL);
+        }
+        let page = Page::alloc_page(GFP_KERNEL)?;
+        if let Some(data) = data {
+            // SAFETY: `data` is readable for `len` bytes, which fit the page.
+            unsafe { page.write_raw(data.as_ptr(), 0, len)? };
+        }
+        // SAFETY: allocation from the kernel's general bio pool cannot fail
+        // with a sleeping allocation; the device is open.
+        let bio = unsafe {
+            bindings::bio_alloc_bioset(
+                self.bdev.as_ptr(),
+                1,
+                opf | REQ_SYNC | REQ_META,
+                super::bio::GFP_NOIO,
+                &raw mut bindings::fs_bio_set,
+            )
+        };
+        if bio.is_null() {
+            return Err(ENOMEM);
+        }
+        // SAFETY: `bio` is ours with room for one vector; the page is ours
+        // until the bio is put below; `submit_bio_wait` returns once the
+        // I/O is done.
+        let ret = unsafe {
+            (*bio).bi_iter.bi_sector = sector;
+            bindings::__bio_add_page(bio, page.as_ptr(), len as u32, 0);
+            let ret = bindings::submit_bio_wait(bio);
+            bindings::bio_put(bio);
+            ret
+        };
+        kernel::error::to_result(ret)?;
+        Ok(page)
+    }
+}
+
+impl Drop for MemberDev {
+    fn drop(&mut self) {
+        // SAFETY: releases the open and the claim made in `open_exclusive`
+        // (type invariant); the holder is freed only after this.
+        unsafe { bindings::bdev_fput(self.file.as_ptr()) };
+        let _ = &self.holder;
+    }
+}

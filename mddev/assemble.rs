@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Putting arrays together and taking them apart: importing members
+//! (`ADD_NEW_DISK`), starting the level (`RUN_ARRAY`, md's `do_md_run`),
+//! read-only and read-write, and stopping (md's `do_md_stop`).
+//!
+//! Everything here runs with the array's configuration locked.
+
+use super::{
+    array::{Config, MdDev, Ro},
+    personality::{self, Geometry, Slot},
+    rdev::{self, Bound, LoadedSb, Rdev},
+    superblock::{self, Format, MemberSb, Role, SbError, SB_BYTES},
+    uapi::{MduDiskInfo, MD_DISK_FAULTY, MD_DISK_SYNC},
+};
+use crate::blockdev::{kvec, log::md_warn, member::MemberDev};
+use core::sync::atomic::Ordering;
+use kernel::{prelude::*, sync::Arc};
+
+/// `md/array_state`'s index, for notifying pollers.
+const ARRAY_STATE_ATTR: usize = 0;
+
+/// md's `md_add_new_disk` for an array that does not run.
+pub(crate) fn add_new_disk(mddev: &MdDev, config: &mut Config, info: &MduDiskInfo) -> Result {
+    if config.running.is_some() {
+        // Hot-adding needs a level with redundancy.
+        md_warn!(
+            "{}: personality does not support diskops!\n",
+            mddev.name
+        );
+        return Err(EINVAL);
+    }
+    let dev = info.dev().ok_or_else(crate::blockdev::eoverflow)?;
+    if config.raid_disks == 0 {
+        import_with_superblock(mddev, config, dev)
+    } else {
+        import_without_superblock(mddev, config, dev, info)
+    }
+}
+
+fn open_member(dev: u32) -> Result<Arc<MemberDev>> {
+    let member = MemberDev::open_exclusive(dev).inspect_err(|_| {
+        md_warn!(
+            "could not open device unknown-block({},{}).\n",
+            crate::blockdev::dev_major(dev),
+            crate::blockdev::dev_minor(dev)
+        );
+    })?;
+    if member.sectors() == 0 {
+        md_warn!("{} has zero or unknown size, marking faulty!\n", member.name());
+        return Err(EINVAL);
+    }
+    Ok(Arc::new(member, GFP_KERNEL)?)
+}
+
+/// Path 1 (Create, Assemble, Incremental): the member's superblock says
+/// everything; number, slot and state in the request are ignored, as md
+/// ignores them. Roles are settled when the array runs.
+fn import_with_superblock(mddev: &MdDev, config: &mut Config, dev: u32) -> Result {
+    let format = Format::from_version(config.major_version, config.minor_version).ok_or_else(|| {
+        md_warn!(
+            "{}: no superblock version set (SET_ARRAY_INFO)\n",
+            mddev.name
+        );
+        EINVAL
+    })?;
+    let member = open_member(dev)?;
+    let refuse = |e: SbError| {
+        md_warn!(
+            "{} does not have a valid v{}.{} superblock, not importing! ({})\n",
+            member.name(),
+            format.version().0,
+            format.version().1,
+            e.message()
+        );
+        EINVAL
+    };
+    let size = member.sectors();
+    let sb_start = format.sb_start(size).ok_or_else(|| refuse(SbError::TooSmall))?;
+    let mut raw = KVec::from_elem(0u8, SB_BYTES, GFP_KERNEL)?;
+    member.read_at(sb_start, &mut raw).map_err(|_| {
+        md_warn!(
+            "disabled device {}, could not read superblock.\n",
+            member.name()
+        );
+        EINVAL
+    })?;
+    let parsed = superblock::load(format, &raw, size, member.logical_block_size()).map_err(refuse)?;
+    if let Some(first) = config.rdevs.iter().find_map(|b| b.sb.as_ref().map(|sb| (b, sb))) {
+        if !superblock::same_array(&first.1.parsed, &parsed) {
+            md_warn!(
+                "{} has different UUID to {}\n",
+                member.name(),
+                first.0.rdev.name()
+            );
+            return Err(EINVAL);
+        }
+    }
+    let desc_nr = i32::try_from(parsed.desc_nr).map_err(|_| EINVAL)?;
+    let rdev = Rdev::new(&member, desc_nr, parsed.data_offset, parsed.data_sectors);
+    bind(mddev, config, rdev, member, Some(LoadedSb { parsed, raw }))
+}
+
+/// Path 3 (`mdadm --build`): no superblock; the request gives number, slot
+/// and state, and the whole device holds data.
+fn import_without_superblock(
+    mddev: &MdDev,
+    config: &mut Config,
+    dev: u32,
+    info: &MduDiskInfo,
+) -> Result {
+    if config.persistent {
+        // The kernel would have to write new 0.90 superblocks; mdadm writes
+        // them itself and never asks for this.
+        return Err(EINVAL);
+    }
+    if info.state & MD_DISK_FAULTY != 0 {
+        // md ignores a faulty member here.
+        return Ok(());
+    }
+    let member = open_member(dev)?;
+    let size = member.sectors();
+    let rdev = Rdev::new(&member, info.number, 0, size);
+    let slot = u32::try_from(info.raid_disk)
+        .ok()
+        .filter(|&s| s < config.raid_disks);
+    match slot {
+        Some(s) if info.state & MD_DISK_SYNC != 0 => rdev.set_role(Role::Slot(s)),
+        _ => rdev.set_role(Role::Spare),
+    }
+    bind(mddev, config, rdev, member, None)
+}
+
+/// md's `bind_rdev_to_array`.
+fn bind(
+    mddev: &MdDev,
+    config: &mut Config,
+    rdev: Rdev,
+    member: Arc<MemberDev>,
+    sb: Option<LoadedSb>,
+) -> Result {
+    if rdev.desc_nr < 0 || config.rdevs.iter().any(|b| b.rdev.desc_nr == rdev.desc_nr) {
+        md_warn!(
+            "{}: descriptor number {} of {} already in use\n",
+            mddev.name,
+            rdev.desc_nr,
+            rdev.name()
+        );
+        return Err(EBUSY);
+    }
+    let rdev = Arc::new(rdev, GFP_KERNEL)?;
+    let parts = mddev.parts.lock();
+    let (Some(disk), Some(dir)) = (parts.disk.as_ref(), parts.dir.as_ref()) else {
+        return Err(ENODEV);
+    };
+    let bound = Bound::bind(rdev, member, sb, disk, dir)?;
+    drop(parts);
+    config.rdevs.push(bound, GFP_KERNEL)?;
+    mddev.config_changed(config);
+    Ok(())
+}
+
+/// md's `analyze_sbs`: settles geometry and roles from the freshest
+/// superblock and leaves out members md would not use.
+fn analyze_superblocks(mddev: &MdDev, config: &mut Config) -> Result {
+    let mut parsed: KVec<MemberSb> = KVec::with_capacity(config.rdevs.len(), GFP_KERNEL)?;
+    for b in config.rdevs.iter() {
+        parsed.push(b.sb.as_ref().ok_or(EINVAL)?.parsed, GFP_KERNEL)?;
+    }
+    let fresh_index = superblock::freshest(&parsed).ok_or(EINVAL)?;
+    let fresh = parsed[fresh_index];
+    let mut i = 0;
+    while i < config.rdevs.len() {
+        let role = {
+            let fresh_raw = config.rdevs[fresh_index.min(config.rdevs.len() - 1)]
+                .sb
+                .as_ref()
+                .map(|sb| &sb.raw[..])
+                .ok_or(EINVAL)?;
+            let this = config.rdevs[i].sb.as_ref().ok_or(EINVAL)?;
+            superblock::assembled_role(&fresh, fresh_raw, &this.parsed)
+        };
+        match role {
+            Ok(role) => {
+                let b = &config.rdevs[i];
+                b.rdev.set_role(role);
+                b.rdev
+                    .set_write_mostly(b.sb.as_ref().is_some_and(|sb| sb.parsed.write_mostly));
+                i += 1;
+            }
+            Err(_) if i == fresh_index => return Err(EINVAL),
+            Err(_) => {
+                md_warn!(
+                    "kicking non-fresh {} from array!\n",
+                    config.rdevs[i].rdev.name()
+                );
+                let kicked = kvec::remove(&mut config.rdevs, i);
+                drop(kicked);
+                // `fresh_index` must keep naming the freshest member.
+                return analyze_superblocks(mddev, config);
+            }
+        }
+    }
+    let (major, minor) = fresh.format.version();
+    config.major_version = major;
+    config.minor_version = minor;
+    config.level = fresh.level;
+    config.layout = fresh.layout;
+    config.chunk_sectors = fresh.chunk_sectors;
+    config.raid_disks = fresh.raid_disks;
+    config.dev_sectors = fresh.array_dev_sectors;
+    // The ABI's times are 32 bits; mdadm compares the low bits.
+    config.ctime = fresh.ctime as u32;
+    config.utime = fresh.utime as u32;
+    config.events = fresh.events;
+    config.resync_offset = fresh.resync_offset;
+    mddev.config_changed(config);
+    Ok(())
+}
+
+/// md's `do_md_run`: starts the level, read-write or as `ro` says.
+pub(crate) fn run(mddev: &MdDev, config: &mut Config, ro: Ro) -> Result {
+    if config.rdevs.is_empty() {
+        return Err(EINVAL);
+    }
+    if config.running.is_some() {
+        return Err(EBUSY);
+    }
+    if config.persistent {
+        analyze_superblocks(mddev, config)?;
+    }
+    let geo = Geometry {
+        level: config.level,
+        layout: config.layout,
+        chunk_sectors: config.chunk_sectors,
+        raid_disks: config.raid_disks,
+    };
+    let mut slots = KVec::with_capacity(config.raid_disks as usize, GFP_KERNEL)?;
+    for slot in 0..config.raid_disks as i32 {
+        if let Some(b) = config
+            .rdevs
+            .iter()
+            .find(|b| b.rdev.raid_disk() == slot && b.rdev.in_sync())
+        {
+            slots.push(
+                Slot {
+                    dev: b.member.clone(),
+                    data_offset: b.rdev.data_offset,
+                    sectors: b.rdev.sectors,
+                },
+                GFP_KERNEL,
+            )?;
+        }
+    }
+    let pers = personality::start(mddev.name.as_str(), &geo, slots)?;
+
+    let parts = mddev.parts.lock();
+    let disk = parts.disk.as_ref().ok_or(ENODEV)?;
+    let limits = pers.limits();
+    let mut stack = KVec::with_capacity(pers.slots().len(), GFP_KERNEL)?;
+    for s in pers.slots() {
+        stack.push((&*s.dev, s.data_offset), GFP_KERNEL)?;
+    }
+    disk.stack_limits(&stack, limits.io_min, limits.io_opt, limits.max_sectors)?;
+    drop(stack);
+    mddev
+        .read_only
+        .store(ro == Ro::ReadOnly, Ordering::Release);
+    disk.set_read_only(ro == Ro::ReadOnly);
+    {
+        let frozen = disk.freeze();
+        mddev.io.replace(&frozen, Some(pers.clone()))?;
+    }
+    disk.set_capacity(pers.array_sectors());
+    if let Some(dir) = parts.dir.as_ref() {
+        for b in config.rdevs.iter() {
+            let mut name = [0u8; 16];
+            if let Ok(link) = rdev::slot_link_name(b.rdev.raid_disk(), &mut name) {
+                if b.rdev.raid_disk() >= 0 {
+                    let _ = dir.create_link(link, b.dir().as_link_target());
+                }
+            }
+        }
+        dir.notify(ARRAY_STATE_ATTR);
+    }
+    drop(parts);
+    config.layout = pers.layout();
+    config.array_sectors = pers.array_sectors();
+    config.running = Some(pers);
+    config.ro = ro;
+    // Neither linear nor raid0 has anything to resync.
+    config.in_sync = true;
+    mddev.config_changed(config);
+    Ok(())
+}
+
+/// How far a stop goes (md's `do_md_stop` modes).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StopMode {
+    /// Everything: members released, configuration cleared (`STOP_ARRAY`,
+    /// `clear`).
+    Clear,
+    /// The level only; members and configuration stay (`inactive`).
+    Inactive,
+}
+
+/// Stops the level if it runs: waits for bios in flight into it, empties
+/// the disk, removes the `rdN` links.
+pub(crate) fn stop_level(mddev: &MdDev, config: &mut Config) {
+    let Some(pers) = config.running.take() else {
+        return;
+    };
+    let parts = mddev.parts.lock();
+    if let Some(disk) = parts.disk.as_ref() {
+        {
+            let frozen = disk.freeze();
+            let _ = mddev.io.replace(&frozen, None);
+        }
+        disk.set_capacity(0);
+        disk.set_read_only(false);
+    }
+    if let Some(dir) = parts.dir.as_ref() {
+        for s in 0..config.raid_disks as i32 {
+            let mut name = [0u8; 16];
+            if let Ok(link) = rdev::slot_link_name(s, &mut name) {
+                dir.remove_link(link);
+            }
+        }
+    }
+    drop(parts);
+    drop(pers);
+    mddev.read_only.store(false, Ordering::Release);
+    config.ro = Ro::ReadWrite;
+    config.array_sectors = 0;
+}
+
+/// md's `do_md_stop` after `begin_stop`: syncs what was written, stops the
+/// level and, for [`StopMode::Clear`], releases the members and clears the
+/// configuration.
+pub(crate) fn stop(mddev: &MdDev, config: &mut Config, mode: StopMode) {
+    if config.running.is_some() {
+        if let Some(disk) = mddev.parts.lock().disk.as_ref() {
+            // Buffered writes still in the page cache go down now.
+            let _ = disk.sync();
+        }
+    }
+    stop_level(mddev, config);
+    match mode {
+        StopMode::Clear => mddev.stop(config),
+        StopMode::Inactive => {
+            if let Some(dir) = mddev.parts.lock().dir.as_ref() {
+                dir.notify(ARRAY_STATE_ATTR);
+            }
+        }
+    }
+}
+
+/// md's `md_set_readonly` (`STOP_ARRAY_RO`): `ENXIO` if already read-only;
+/// nothing to do for an array that does not run.
+pub(crate) fn set_readonly(mddev: &MdDev, config: &mut Config) -> Result {
+    if config.running.is_none() {
+        return Ok(());
+    }
+    if config.ro == Ro::ReadOnly {
+        return Err(ENXIO);
+    }
+    let parts = mddev.parts.lock();
+    if let Some(disk) = parts.disk.as_ref() {
+        let _ = disk.sync();
+        disk.set_read_only(true);
+    }
+    mddev.read_only.store(true, Ordering::Release);
+    config.ro = Ro::ReadOnly;
+    if let Some(dir) = parts.dir.as_ref() {
+        dir.notify(ARRAY_STATE_ATTR);
+    }
+    Ok(())
+}
+
+/// md's `restart_array` (`RESTART_ARRAY_RW`).
+pub(crate) fn restart_rw(mddev: &MdDev, config: &mut Config) -> Result {
+    if config.rdevs.is_empty() {
+        return Err(ENXIO);
+    }
+    if config.running.is_none() {
+        return Err(EINVAL);
+    }
+    if config.ro == Ro::ReadWrite {
+        return Err(EBUSY);
+    }
+    set_writable(mddev, config, Ro::ReadWrite);
+    Ok(())
+}
+
+/// Lets writes in: `ReadWrite`, or `AutoRead` (md lets writes through to a
+/// raid0 or linear array in auto-read mode).
+pub(crate) fn set_writable(mddev: &MdDev, config: &mut Config, ro: Ro) {
+    let parts = mddev.parts.lock();
+    if let Some(disk) = parts.disk.as_ref() {
+        disk.set_read_only(false);
+    }
+    mddev.read_only.store(false, Ordering::Release);
+    config.ro = ro;
+    if let Some(dir) = parts.dir.as_ref() {
+        dir.notify(ARRAY_STATE_ATTR);
+    }
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! linear: the members one after the other (md's md-linear.c). The address
+//! arithmetic is `linear_map`; this is the personality around it.
+
+use super::{
+    linear_map::{self, LinearMap},
+    personality::{Geometry, Limits, Personality, Slot},
+};
+use crate::blockdev::{
+    bio::{Bio, BioSet},
+    log::line_warn,
+};
+use core::fmt;
+use kernel::prelude::*;
+
+/// A running linear array.
+pub(crate) struct Linear {
+    slots: KVec<Slot>,
+    ends: KVec<u64>,
+    chunk_sectors: u32,
+}
+
+impl Linear {
+    /// Lays out `slots` (all of the array's slots, in order).
+    pub(crate) fn new(md_name: &str, geo: &Geometry, slots: KVec<Slot>) -> Result<Self> {
+        if slots.len() != geo.raid_disks as usize {
+            line_warn!(
+                "md/linear:{}: not enough drives present. Aborting!\n",
+                md_name
+            );
+            return Err(EINVAL);
+        }
+        let mut sizes = KVec::with_capacity(slots.len(), GFP_KERNEL)?;
+        for s in slots.iter() {
+            sizes.push(s.sectors, GFP_KERNEL)?;
+        }
+        let mut ends = KVec::from_elem(0u64, slots.len(), GFP_KERNEL)?;
+        linear_map::build(&sizes, geo.chunk_sectors, &mut ends).map_err(|e| {
+            line_warn!("md/linear:{}: {}\n", md_name, e.message());
+            EINVAL
+        })?;
+        Ok(Self {
+            slots,
+            ends,
+            chunk_sectors: geo.chunk_sectors,
+        })
+    }
+}
+
+impl Personality for Linear {
+    fn name(&self) -> &'static str {
+        "linear"
+    }
+
+    fn array_sectors(&self) -> u64 {
+        self.ends.last().copied().unwrap_or(0)
+    }
+
+    fn layout(&self) -> i32 {
+        0
+    }
+
+    fn slots(&self) -> &[Slot] {
+        &self.slots
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            io_min: 0,
+            io_opt: 0,
+            max_sectors: 0,
+        }
+    }
+
+    fn make_request(&self, mut bio: Bio, pool: &BioSet) {
+        let to = LinearMap::new(&self.ends).map(bio.sector());
+        if to.sectors == 0 {
+            bio.fail();
+            return;
+        }
+        if u64::from(bio.sectors()) > to.sectors {
+            match bio.split_front(to.sectors as u32, pool) {
+                Ok(front) => core::mem::replace(&mut bio, front).resubmit(),
+                Err(_) => return bio.fail(),
+            }
+        }
+        match self.slots.get(to.member as usize) {
+            Some(slot) => bio.submit_to(&slot.dev, slot.data_offset + to.sector),
+            None => bio.fail(),
+        }
+    }
+
+    fn status(&self, w: &mut dyn fmt::Write) -> fmt::Result {
+        write!(w, " {}k rounding", self.chunk_sectors / 2)
+    }
+}
