@@ -261,11 +261,6 @@ pub(super) fn sync(buf: &mut [u8], this: &MemberSb, me: &SbDisk, upd: &SbUpdate<
     let (mut active, mut working, mut failed, mut spare, mut nr_disks) = (0, 0, 0, 0, 0);
     for d in upd.disks {
         nr_disks += 1;
-        // md would write beyond its table; such a member goes unrecorded.
-        if d.desc_nr >= MAX_DISKS {
-            continue;
-        }
-        let at = disk(d.desc_nr);
         let (raid_disk, mut state) = match d.role {
             Role::Faulty => (d.desc_nr, DISK_FAULTY),
             Role::Slot(slot) if d.in_sync() => {
@@ -285,6 +280,11 @@ pub(super) fn sync(buf: &mut [u8], this: &MemberSb, me: &SbDisk, upd: &SbUpdate<
         if d.failfast {
             state |= DISK_FAILFAST;
         }
+        // Counted, but md would write beyond its table: left unrecorded.
+        if d.desc_nr >= MAX_DISKS {
+            continue;
+        }
+        let at = disk(d.desc_nr);
         put(buf, at + D_NUMBER, d.desc_nr);
         put(buf, at + D_MAJOR, d.dev_major);
         put(buf, at + D_MINOR, d.dev_minor);

@@ -8,8 +8,8 @@
 //! Pure logic: no `kernel::`, so host tests check it (tests/host).
 
 use super::superblock::{
-    bytes, CompareKey, Format, MemberSb, Role, SbDisk, SbError, SbUpdate, FEATURE_BAD_BLOCKS, FEATURE_JOURNAL, FEATURE_RAID0_LAYOUT, FEATURE_RECOVERY_OFFSET,
-    FEATURE_SUPPORTED, SB_BYTES,
+    bytes, CompareKey, Format, MemberSb, Role, SbDisk, SbError, SbUpdate, FEATURE_BAD_BLOCKS,
+    FEATURE_JOURNAL, FEATURE_RAID0_LAYOUT, FEATURE_RECOVERY_OFFSET, FEATURE_SUPPORTED, SB_BYTES,
 };
 
 /// md's magic number, little endian here.
@@ -207,22 +207,18 @@ pub(super) fn load(
         if data_size > sb_start {
             return Err(SbError::SizeBeyondDevice);
         }
-        if data_offset
-            .checked_add(data_size)
-            .is_none_or(|end| end > sb_start)
-        {
-            return Err(SbError::DataOverlapsSb);
+        match data_offset.checked_add(data_size) {
+            Some(end) if end <= sb_start => {}
+            _ => return Err(SbError::DataOverlapsSb),
         }
     } else {
         if data_offset < sb_start + (sb_size / 512) as u64 {
             return Err(SbError::DataOverlapsSb);
         }
         // md computes the room as dev_sectors - data_offset unchecked.
-        if dev_sectors
-            .checked_sub(data_offset)
-            .is_none_or(|room| data_size > room)
-        {
-            return Err(SbError::SizeBeyondDevice);
+        match dev_sectors.checked_sub(data_offset) {
+            Some(room) if data_size <= room => {}
+            _ => return Err(SbError::SizeBeyondDevice),
         }
     }
     // md never records an array size beyond a member's data area (its

@@ -303,6 +303,10 @@ pub(crate) struct MemberSb {
 /// `FEATURE_SUPPORTED`. In particular a non-empty bad block log is refused:
 /// md would load it and avoid those sectors, ignoring it could return
 /// unreadable data; an empty reserved log (mdadm's default) is fine.
+/// Stricter than md only where md would fail later or do I/O out of bounds:
+/// raid_disks within the format's table, a 1.0 data area ending before the
+/// superblock, the array size within the data area, offsets that would
+/// wrap.
 pub(crate) fn load(
     format: Format,
     buf: &[u8],
@@ -360,7 +364,12 @@ pub(crate) fn same_array(a: &MemberSb, b: &MemberSb) -> bool {
 pub(crate) fn freshest(members: &[MemberSb]) -> Option<usize> {
     let mut best: Option<usize> = None;
     for (i, m) in members.iter().enumerate() {
-        if m.holds_role && best.is_none_or(|b| m.events > members[b].events) {
+        // A match: is_none_or is newer than the kernel clippy msrv (1.78).
+        let newer = match best {
+            Some(b) => m.events > members[b].events,
+            None => true,
+        };
+        if m.holds_role && newer {
             best = Some(i);
         }
     }
