@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# What `make run` shows: md_mod loads and owns block major 9; opening
-# /dev/md0 creates md0, which goes away after the last close; new_array
-# makes a named array; stopping and unloading leave nothing behind.
+# What `make run` shows: md_mod loads and owns block major 9; the real
+# mdadm creates a raid0 array on it, data written through /dev/md0 reads
+# back after a stop and an assemble; opening a missing /dev/mdN creates it
+# and the last close deletes it; unloading leaves nothing behind.
 set -e
 show() { echo "\$ $*"; "$@"; }
 gone() { # wait (bounded) for a device to leave sysfs
@@ -10,31 +11,36 @@ gone() { # wait (bounded) for a device to leave sysfs
 	while [ -e "/sys/block/$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	[ ! -e "/sys/block/$1" ]
 }
+export MDADM_NO_UDEV=1
+mkdir -p /run/mdadm
 echo "rust_md demo on $(uname -r)"
 show insmod /lib/modules/rust_md/md_mod.ko
 show grep -w md /proc/devices
+mdadm --zero-superblock /dev/vda /dev/vdb 2>/dev/null || true
+show mdadm --create /dev/md0 --run --level=0 --raid-devices=2 --chunk=64 /dev/vda /dev/vdb
 show cat /proc/mdstat
-show mknod /dev/md0 b 9 0
-echo "\$ exec 3</dev/md0      # opening a missing unit creates it"
-exec 3</dev/md0
-show ls /sys/block/md0/md
-show cat /sys/block/md0/md/array_state
-echo "\$ echo 2 > /sys/block/md0/md/raid_disks"
-echo 2 > /sys/block/md0/md/raid_disks
-show cat /proc/mdstat
-echo "\$ exec 3<&-            # configured: it stays after the close"
+show mdadm --detail /dev/md0
+show ls /sys/block/md0/md /sys/block/vda/holders
+echo "\$ dd if=/dev/urandom of=/tmp/data bs=1M count=64; dd if=/tmp/data of=/dev/md0 bs=1M oflag=direct"
+dd if=/dev/urandom of=/tmp/data bs=1M count=64 2>/dev/null
+dd if=/tmp/data of=/dev/md0 bs=1M oflag=direct 2>&1 | tail -1
+show mdadm --stop /dev/md0
+show mdadm --assemble /dev/md0 /dev/vda /dev/vdb
+echo "\$ cmp -n 64M /tmp/data /dev/md0"
+cmp -n 67108864 /tmp/data /dev/md0 && echo "the data read back is the data written"
+show mdadm --examine /dev/vdb
+show mdadm --stop /dev/md0
+gone md0 && echo "md0 is gone after the stop"
+show mknod /dev/md3 b 9 3
+echo "\$ exec 3</dev/md3      # opening a missing unit creates it"
+exec 3</dev/md3
+show cat /sys/block/md3/md/array_state
+echo "\$ exec 3<&-            # unconfigured: it goes with the last close"
 exec 3<&-
-show ls /sys/block/md0/md/array_state
-echo "\$ echo clear > /sys/block/md0/md/array_state"
-echo clear > /sys/block/md0/md/array_state
-gone md0 && echo "md0 is gone"
-echo "\$ echo md_demo > /sys/module/md_mod/parameters/new_array"
-echo md_demo > /sys/module/md_mod/parameters/new_array
-show cat /sys/block/md_demo/dev
+gone md3 && echo "md3 is gone"
 show rmmod md_mod
-if grep -qw md /proc/devices || [ -e /sys/block/md_demo ]; then
+if grep -qw md /proc/devices; then
 	echo "something was left after rmmod" >&2
 	exit 1
 fi
 echo "md_mod unloaded; every array deleted and block major 9 free again"
-echo "$ dmesg | grep md:"; dmesg | grep "md:" || true

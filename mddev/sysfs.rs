@@ -158,6 +158,8 @@ fn parse_level(input: &[u8]) -> Option<i32> {
 fn store_array_state(mddev: &ActiveRef, input: &[u8]) -> Result {
     let state = ArrayState::parse(input).ok_or(EINVAL)?;
     let result = match state {
+        // "Stop an active array, return 0 otherwise" (md).
+        ArrayState::Inactive if mddev.config.lock().running.is_none() => Ok(()),
         ArrayState::Clear | ArrayState::Inactive => {
             // A sysfs writer has no open of its own.
             mddev.begin_stop(0)?;

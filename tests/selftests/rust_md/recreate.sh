@@ -22,7 +22,9 @@ recreate() { # recreate <driver>: prints "<failed opens> <unclean instances>"
 			failed=$((failed + 1))
 			continue
 		fi
-		[ "$(cat /sys/block/md0/md/raid_disks 2>/dev/null)" = 0 ] || unclean=$((unclean + 1))
+		# md shows nothing for an array without slots.
+		slots=$(cat /sys/block/md0/md/raid_disks 2>/dev/null) && [ -z "$slots" ] ||
+			unclean=$((unclean + 1))
 		echo 3 > /sys/block/md0/md/raid_disks
 		exec 3<&-
 		echo clear > /sys/block/md0/md/array_state
