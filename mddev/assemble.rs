@@ -284,7 +284,8 @@ pub(crate) fn run(mddev: &MdDev, config: &mut Config, ro: Ro) -> Result {
         dir.notify(ARRAY_STATE_ATTR);
     }
     drop(parts);
-    config.layout = pers.layout();
+    // The layout stays as configured (raid0's resolved one is its own):
+    // md reports -1 for a 1.x raid0 without a layout, and mdadm shows it.
     config.array_sectors = pers.array_sectors();
     config.running = Some(pers);
     config.ro = ro;

@@ -57,9 +57,6 @@ impl Personality for Linear {
         self.ends.last().copied().unwrap_or(0)
     }
 
-    fn layout(&self) -> i32 {
-        0
-    }
 
     fn slots(&self) -> &[Slot] {
         &self.slots

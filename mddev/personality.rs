@@ -60,8 +60,6 @@ pub(crate) trait Personality: Send + Sync {
     fn name(&self) -> &'static str;
     /// The array's size in sectors.
     fn array_sectors(&self) -> u64;
-    /// The layout in effect (raid0 resolves an unset one).
-    fn layout(&self) -> i32;
     /// The members, by slot.
     fn slots(&self) -> &[Slot];
     /// Queue limits for the array.

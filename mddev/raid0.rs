@@ -97,9 +97,6 @@ impl Personality for Raid0 {
         self.array_sectors
     }
 
-    fn layout(&self) -> i32 {
-        self.layout
-    }
 
     fn slots(&self) -> &[Slot] {
         &self.slots
