@@ -155,6 +155,12 @@ fn bind(
     };
     let bound = Bound::bind(rdev, member, sb, disk, dir)?;
     drop(parts);
+    // md keeps the smallest member's size as the component size until
+    // superblocks or the level say otherwise.
+    let sectors = bound.rdev.sectors();
+    if sectors != 0 && (config.dev_sectors == 0 || sectors < config.dev_sectors) {
+        config.dev_sectors = sectors;
+    }
     config.rdevs.push(bound, GFP_KERNEL)?;
     mddev.config_changed(config);
     Ok(())
@@ -246,13 +252,23 @@ pub(crate) fn run(mddev: &MdDev, config: &mut Config, ro: Ro) -> Result {
                 Slot {
                     dev: b.member.clone(),
                     data_offset: b.rdev.data_offset,
-                    sectors: b.rdev.sectors,
+                    sectors: b.rdev.sectors(),
                 },
                 GFP_KERNEL,
             )?;
         }
     }
     let pers = personality::start(mddev.name.as_str(), &geo, slots)?;
+    // The level may have rounded its members' sizes (to the chunk).
+    for (slot, s) in pers.slots().iter().enumerate() {
+        if let Some(b) = config
+            .rdevs
+            .iter()
+            .find(|b| b.rdev.raid_disk() == slot as i32 && b.rdev.in_sync())
+        {
+            b.rdev.set_sectors(s.sectors);
+        }
+    }
 
     let parts = mddev.parts.lock();
     let disk = parts.disk.as_ref().ok_or(ENODEV)?;

@@ -5,6 +5,7 @@
 
 use super::{
     linear_map::{self, LinearMap},
+    raid0_map,
     personality::{Geometry, Limits, Personality, Slot},
 };
 use crate::blockdev::{
@@ -23,7 +24,7 @@ pub(crate) struct Linear {
 
 impl Linear {
     /// Lays out `slots` (all of the array's slots, in order).
-    pub(crate) fn new(md_name: &str, geo: &Geometry, slots: KVec<Slot>) -> Result<Self> {
+    pub(crate) fn new(md_name: &str, geo: &Geometry, mut slots: KVec<Slot>) -> Result<Self> {
         if slots.len() != geo.raid_disks as usize {
             line_warn!(
                 "md/linear:{}: not enough drives present. Aborting!\n",
@@ -40,6 +41,10 @@ impl Linear {
             line_warn!("md/linear:{}: {}\n", md_name, e.message());
             EINVAL
         })?;
+        // md keeps each member's size rounded down to the rounding.
+        for s in slots.iter_mut() {
+            s.sectors = raid0_map::round_to_chunk(s.sectors, geo.chunk_sectors);
+        }
         Ok(Self {
             slots,
             ends,

@@ -47,7 +47,7 @@ fn write_all<W: Write>(w: &mut W) -> fmt::Result {
                     write_mostly: r.write_mostly(),
                     faulty: r.faulty(),
                     spare: r.raid_disk() < 0,
-                    sectors: r.sectors,
+                    sectors: r.sectors(),
                 };
                 members.push(member, GFP_KERNEL).map_err(|_| fmt::Error)?;
             }

@@ -30,7 +30,7 @@ pub(crate) struct Raid0 {
 
 impl Raid0 {
     /// Builds the zones for `slots` (all of the array's slots, in order).
-    pub(crate) fn new(md_name: &str, geo: &Geometry, slots: KVec<Slot>) -> Result<Self> {
+    pub(crate) fn new(md_name: &str, geo: &Geometry, mut slots: KVec<Slot>) -> Result<Self> {
         if slots.len() != geo.raid_disks as usize {
             line_warn!(
                 "md/raid0:{}: too few disks ({} of {}) - aborting!\n",
@@ -67,6 +67,10 @@ impl Raid0 {
             &mut devlist,
         )
         .map_err(refuse)?;
+        // md keeps each member's size rounded down to the chunk.
+        for s in slots.iter_mut() {
+            s.sectors = raid0_map::round_to_chunk(s.sectors, geo.chunk_sectors);
+        }
         Ok(Self {
             slots,
             zones,

@@ -15,7 +15,7 @@ use crate::blockdev::{
 };
 use core::{
     fmt::Write,
-    sync::atomic::{AtomicI32, AtomicU32, Ordering},
+    sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering},
 };
 use kernel::{c_str, prelude::*, str::CStr, sync::Arc};
 
@@ -37,8 +37,7 @@ pub(crate) struct Rdev {
     pub(crate) desc_nr: i32,
     /// First data sector on the member.
     pub(crate) data_offset: u64,
-    /// Data sectors on the member.
-    pub(crate) sectors: u64,
+    sectors: AtomicU64,
     raid_disk: AtomicI32,
     flags: AtomicU32,
 }
@@ -56,7 +55,7 @@ impl Rdev {
             dev: member.dev(),
             desc_nr,
             data_offset,
-            sectors,
+            sectors: AtomicU64::new(sectors),
             raid_disk: AtomicI32::new(-1),
             flags: AtomicU32::new(0),
         }
@@ -65,6 +64,17 @@ impl Rdev {
     /// The kernel's name of the device.
     pub(crate) fn name(&self) -> &str {
         core::str::from_utf8(&self.name[..self.name_len]).unwrap_or("?")
+    }
+
+    /// Data sectors on the member (md's `rdev->sectors`).
+    pub(crate) fn sectors(&self) -> u64 {
+        self.sectors.load(Ordering::Acquire)
+    }
+
+    /// Sets the data sectors: a level rounds them to its chunk when it
+    /// starts, as md's raid0 and linear do.
+    pub(crate) fn set_sectors(&self, sectors: u64) {
+        self.sectors.store(sectors, Ordering::Release);
     }
 
     /// The slot it fills, or -1 (a spare, or an array not started).
@@ -256,7 +266,7 @@ impl SysfsOps for Rdev {
                 _ => writeln!(out, "none"),
             },
             OFFSET | NEW_OFFSET => writeln!(out, "{}", this.data_offset),
-            SIZE => writeln!(out, "{}", this.sectors / 2),
+            SIZE => writeln!(out, "{}", this.sectors() / 2),
             ERRORS => writeln!(out, "0"),
             RECOVERY_START => writeln!(out, "none"),
             _ => return Err(EIO),
