@@ -13,8 +13,8 @@ use kernel::{bindings, prelude::*, types::Opaque};
 
 /// `GFP_NOIO`: may sleep and reclaim, but not by starting I/O (which could
 /// come back to this driver). Not exported by the kernel crate in 6.12.
-pub(crate) const GFP_NOIO: bindings::gfp_t = (1 << bindings::___GFP_DIRECT_RECLAIM_BIT)
-    | (1 << bindings::___GFP_KSWAPD_RECLAIM_BIT);
+pub(crate) const GFP_NOIO: bindings::gfp_t =
+    (1 << bindings::___GFP_DIRECT_RECLAIM_BIT) | (1 << bindings::___GFP_KSWAPD_RECLAIM_BIT);
 
 const REQ_PREFLUSH: u32 = 1 << bindings::req_flag_bits___REQ_PREFLUSH;
 

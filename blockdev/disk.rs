@@ -211,7 +211,11 @@ impl<P: ?Sized> IoCell<P> {
 
     /// Replaces the value while `frozen` holds the cell's disk frozen, and
     /// returns the old one.
-    pub(crate) fn replace(&self, frozen: &Frozen<'_>, value: Option<Arc<P>>) -> Result<Option<Arc<P>>> {
+    pub(crate) fn replace(
+        &self,
+        frozen: &Frozen<'_>,
+        value: Option<Arc<P>>,
+    ) -> Result<Option<Arc<P>>> {
         if frozen.disk != self.disk {
             return Err(EINVAL);
         }

@@ -102,7 +102,11 @@ impl MemberDev {
     /// Its logical block size in bytes.
     pub(crate) fn logical_block_size(&self) -> u32 {
         // SAFETY: an open device has a disk with a queue.
-        unsafe { (*(*self.bdev.as_ref().bd_disk).queue).limits.logical_block_size }
+        unsafe {
+            (*(*self.bdev.as_ref().bd_disk).queue)
+                .limits
+                .logical_block_size
+        }
     }
 
     /// The block device, for bios and queue limits.

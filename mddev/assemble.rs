@@ -24,10 +24,7 @@ const ARRAY_STATE_ATTR: usize = 0;
 pub(crate) fn add_new_disk(mddev: &MdDev, config: &mut Config, info: &MduDiskInfo) -> Result {
     if config.running.is_some() {
         // Hot-adding needs a level with redundancy.
-        md_warn!(
-            "{}: personality does not support diskops!\n",
-            mddev.name
-        );
+        md_warn!("{}: personality does not support diskops!\n", mddev.name);
         return Err(EINVAL);
     }
     let dev = info.dev().ok_or_else(crate::blockdev::eoverflow)?;
@@ -47,7 +44,10 @@ fn open_member(dev: u32) -> Result<Arc<MemberDev>> {
         );
     })?;
     if member.sectors() == 0 {
-        md_warn!("{} has zero or unknown size, marking faulty!\n", member.name());
+        md_warn!(
+            "{} has zero or unknown size, marking faulty!\n",
+            member.name()
+        );
         return Err(EINVAL);
     }
     Ok(Arc::new(member, GFP_KERNEL)?)
@@ -57,13 +57,14 @@ fn open_member(dev: u32) -> Result<Arc<MemberDev>> {
 /// everything; number, slot and state in the request are ignored, as md
 /// ignores them. Roles are settled when the array runs.
 fn import_with_superblock(mddev: &MdDev, config: &mut Config, dev: u32) -> Result {
-    let format = Format::from_version(config.major_version, config.minor_version).ok_or_else(|| {
-        md_warn!(
-            "{}: no superblock version set (SET_ARRAY_INFO)\n",
-            mddev.name
-        );
-        EINVAL
-    })?;
+    let format =
+        Format::from_version(config.major_version, config.minor_version).ok_or_else(|| {
+            md_warn!(
+                "{}: no superblock version set (SET_ARRAY_INFO)\n",
+                mddev.name
+            );
+            EINVAL
+        })?;
     let member = open_member(dev)?;
     let refuse = |e: SbError| {
         md_warn!(
@@ -76,7 +77,9 @@ fn import_with_superblock(mddev: &MdDev, config: &mut Config, dev: u32) -> Resul
         EINVAL
     };
     let size = member.sectors();
-    let sb_start = format.sb_start(size).ok_or_else(|| refuse(SbError::TooSmall))?;
+    let sb_start = format
+        .sb_start(size)
+        .ok_or_else(|| refuse(SbError::TooSmall))?;
     let mut raw = KVec::from_elem(0u8, SB_BYTES, GFP_KERNEL)?;
     member.read_at(sb_start, &mut raw).map_err(|_| {
         md_warn!(
@@ -85,8 +88,13 @@ fn import_with_superblock(mddev: &MdDev, config: &mut Config, dev: u32) -> Resul
         );
         EINVAL
     })?;
-    let parsed = superblock::load(format, &raw, size, member.logical_block_size()).map_err(refuse)?;
-    if let Some(first) = config.rdevs.iter().find_map(|b| b.sb.as_ref().map(|sb| (b, sb))) {
+    let parsed =
+        superblock::load(format, &raw, size, member.logical_block_size()).map_err(refuse)?;
+    if let Some(first) = config
+        .rdevs
+        .iter()
+        .find_map(|b| b.sb.as_ref().map(|sb| (b, sb)))
+    {
         if !superblock::same_array(&first.1.parsed, &parsed) {
             md_warn!(
                 "{} has different UUID to {}\n",
@@ -279,9 +287,7 @@ pub(crate) fn run(mddev: &MdDev, config: &mut Config, ro: Ro) -> Result {
     }
     disk.stack_limits(&stack, limits.io_min, limits.io_opt, limits.max_sectors)?;
     drop(stack);
-    mddev
-        .read_only
-        .store(ro == Ro::ReadOnly, Ordering::Release);
+    mddev.read_only.store(ro == Ro::ReadOnly, Ordering::Release);
     disk.set_read_only(ro == Ro::ReadOnly);
     {
         let frozen = disk.freeze();

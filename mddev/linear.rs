@@ -5,8 +5,8 @@
 
 use super::{
     linear_map::{self, LinearMap},
-    raid0_map,
     personality::{Geometry, Limits, Personality, Slot},
+    raid0_map,
 };
 use crate::blockdev::{
     bio::{Bio, BioSet},
@@ -61,7 +61,6 @@ impl Personality for Linear {
     fn array_sectors(&self) -> u64 {
         self.ends.last().copied().unwrap_or(0)
     }
-
 
     fn slots(&self) -> &[Slot] {
         &self.slots

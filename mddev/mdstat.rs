@@ -37,8 +37,8 @@ fn write_all<W: Write>(w: &mut W) -> fmt::Result {
                 continue;
             }
             // Newest member first, as md's list is.
-            let mut members = KVec::with_capacity(config.rdevs.len(), GFP_KERNEL)
-                .map_err(|_| fmt::Error)?;
+            let mut members =
+                KVec::with_capacity(config.rdevs.len(), GFP_KERNEL).map_err(|_| fmt::Error)?;
             for b in config.rdevs.iter().rev() {
                 let r = &b.rdev;
                 let member = Member {

@@ -84,10 +84,7 @@ pub(crate) fn start(
         LEVEL_LINEAR => Ok(Arc::new(Linear::new(md_name, geo, slots)?, GFP_KERNEL)?),
         LEVEL_RAID0 => Ok(Arc::new(Raid0::new(md_name, geo, slots)?, GFP_KERNEL)?),
         level => {
-            crate::blockdev::log::md_warn!(
-                "personality for level {} is not loaded!\n",
-                level
-            );
+            crate::blockdev::log::md_warn!("personality for level {} is not loaded!\n", level);
             Err(EINVAL)
         }
     }

@@ -101,7 +101,6 @@ impl Personality for Raid0 {
         self.array_sectors
     }
 
-
     fn slots(&self) -> &[Slot] {
         &self.slots
     }
@@ -139,6 +138,10 @@ impl Personality for Raid0 {
     }
 
     fn status(&self, w: &mut dyn fmt::Write) -> fmt::Result {
-        write!(w, " {}k chunks", raid0_map::status_chunk_kib(self.chunk_sectors))
+        write!(
+            w,
+            " {}k chunks",
+            raid0_map::status_chunk_kib(self.chunk_sectors)
+        )
     }
 }

@@ -83,11 +83,9 @@ impl SysfsOps for MdDev {
             CHUNK_SIZE => writeln!(out, "{}", u64::from(config.chunk_sectors) << 9),
             LAYOUT => writeln!(out, "{}", config.layout),
             COMPONENT_SIZE => writeln!(out, "{}", config.dev_sectors / 2),
-            METADATA_VERSION if config.persistent => writeln!(
-                out,
-                "{}.{}",
-                config.major_version, config.minor_version
-            ),
+            METADATA_VERSION if config.persistent => {
+                writeln!(out, "{}.{}", config.major_version, config.minor_version)
+            }
             METADATA_VERSION => writeln!(out, "none"),
             // The size follows the members unless set (md: "default").
             ARRAY_SIZE => writeln!(out, "default"),
@@ -148,9 +146,7 @@ fn parse_level(input: &[u8]) -> Option<i32> {
     }
     match word {
         b"-1" => Some(personality::LEVEL_LINEAR),
-        _ => text::parse_u32(word)
-            .filter(|&n| n <= 1)
-            .map(|n| n as i32),
+        _ => text::parse_u32(word).filter(|&n| n <= 1).map(|n| n as i32),
     }
 }
 

@@ -280,9 +280,15 @@ impl MduDiskInfo {
     /// The structure as user space lays it out.
     pub(crate) fn to_bytes(self) -> [u8; DISK_INFO_SIZE] {
         let mut b = [0u8; DISK_INFO_SIZE];
-        for (i, v) in [self.number, self.major, self.minor, self.raid_disk, self.state]
-            .iter()
-            .enumerate()
+        for (i, v) in [
+            self.number,
+            self.major,
+            self.minor,
+            self.raid_disk,
+            self.state,
+        ]
+        .iter()
+        .enumerate()
         {
             put_i32(&mut b, i, *v);
         }

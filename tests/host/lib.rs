@@ -5,10 +5,10 @@
 
 #[path = "../../mddev/array_state.rs"]
 mod array_state;
-#[path = "../../mddev/mdstat_format.rs"]
-mod mdstat_format;
 #[path = "../../mddev/linear_map.rs"]
 mod linear_map;
+#[path = "../../mddev/mdstat_format.rs"]
+mod mdstat_format;
 #[path = "../../mddev/names.rs"]
 mod names;
 #[path = "../../mddev/raid0_map.rs"]
