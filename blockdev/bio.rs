@@ -17,6 +17,8 @@ pub(crate) const GFP_NOIO: bindings::gfp_t =
     (1 << bindings::___GFP_DIRECT_RECLAIM_BIT) | (1 << bindings::___GFP_KSWAPD_RECLAIM_BIT);
 
 const REQ_PREFLUSH: u32 = 1 << bindings::req_flag_bits___REQ_PREFLUSH;
+const REQ_NOMERGE: u32 = 1 << bindings::req_flag_bits___REQ_NOMERGE;
+const REQ_OP_MASK: u32 = (1 << bindings::REQ_OP_BITS) - 1;
 
 /// A pool from which splits and flushes of one device's bios are allocated
 /// (`struct bio_set`), so that the I/O path makes progress under memory
@@ -118,6 +120,18 @@ impl Bio {
         self.raw().bi_opf & 1 != 0
     }
 
+    /// Whether the bio discards sectors.
+    pub(crate) fn is_discard(&self) -> bool {
+        self.raw().bi_opf & REQ_OP_MASK == bindings::req_op_REQ_OP_DISCARD
+    }
+
+    /// Lets the members merge the bio with others again (md clears
+    /// `REQ_NOMERGE`, which only meant something for the array's queue).
+    pub(crate) fn clear_nomerge(&mut self) {
+        // SAFETY: we own the bio (type invariant).
+        unsafe { self.ptr.as_mut().bi_opf &= !REQ_NOMERGE };
+    }
+
     /// Whether the bio asks for a cache flush before it (`REQ_PREFLUSH`).
     pub(crate) fn is_preflush(&self) -> bool {
         self.raw().bi_opf & REQ_PREFLUSH != 0
@@ -150,8 +164,10 @@ impl Bio {
     }
 
     /// Sends an empty `REQ_PREFLUSH` write to `member`, allocated from
-    /// `pool`; `self` completes only after it (md's `md_flush_request`).
-    pub(crate) fn chain_flush(&mut self, member: &MemberDev, pool: &BioSet) {
+    /// `pool`; `self` completes only after it, and fails if it fails (md's
+    /// `md_flush_request` only logs a member's flush failure; a write that
+    /// was asked to be durable should not succeed without it).
+    pub(crate) fn chain_flush(&mut self, member: &MemberDev, pool: &BioSet) -> Result {
         // SAFETY: a mempool allocation with GFP_NOIO does not fail; the
         // member's block device is open.
         let flush = unsafe {
@@ -164,18 +180,24 @@ impl Bio {
             )
         };
         if flush.is_null() {
-            return;
+            return Err(ENOMEM);
         }
         // SAFETY: `flush` is fresh and ours; `self` is valid.
         unsafe {
             bindings::bio_chain(flush, self.ptr.as_ptr());
             bindings::submit_bio_noacct(flush);
         }
+        Ok(())
     }
 
     /// Sends the bio to `member`'s sector `sector` (`bio_set_dev`, then
-    /// `submit_bio_noacct`).
+    /// `submit_bio_noacct`). A discard for a member without discard
+    /// succeeds at once, as md's levels treat it: the array advertises
+    /// discard when any member has it.
     pub(crate) fn submit_to(mut self, member: &MemberDev, sector: u64) {
+        if self.is_discard() && !member.supports_discard() {
+            return self.end();
+        }
         // SAFETY: we own the bio and the member's device is open.
         unsafe {
             super::shim::bio_set_dev(self.ptr.as_ptr(), member.bdev_ptr());

@@ -341,10 +341,21 @@ impl<T: DiskOps> GenDisk<T> {
         Ok(())
     }
 
-    /// Sets the capacity, in sectors, and tells user space if it changed.
+    /// Sets the capacity, in sectors. The block layer tells user space of
+    /// changes between non-zero sizes only; see [`GenDisk::changed`].
     pub(crate) fn set_capacity(&self, sectors: u64) {
         // SAFETY: the disk is ours (type invariant).
         unsafe { bindings::set_capacity_and_notify(self.ptr.as_ptr(), sectors) };
+    }
+
+    /// Tells the block layer (partitions are rescanned at the next open)
+    /// and udev (`KOBJ_CHANGE`) that what the disk holds changed: an array
+    /// started or stopped.
+    pub(crate) fn changed(&self) {
+        if self.added {
+            // SAFETY: the disk is added and live (type invariant).
+            unsafe { shim::disk_changed(self.ptr.as_ptr()) };
+        }
     }
 
     /// Marks the disk read-only or writable for openers.
@@ -371,9 +382,10 @@ impl<T: DiskOps> GenDisk<T> {
         }
     }
 
-    /// Sets the queue limits stacked from `members` (each with the sector
-    /// its data starts at), then `io_min`/`io_opt` (bytes) and, if not zero,
-    /// the largest request in sectors (md's `mddev_stack_rdev_limits`).
+    /// Sets the queue limits: the level's own (`io_min`/`io_opt` in bytes,
+    /// the largest request in sectors, 0 for none), combined with those of
+    /// `members` (each with the sector its data starts at), in md's order
+    /// (`raid0_set_limits`, then `mddev_stack_rdev_limits`).
     pub(crate) fn stack_limits(
         &self,
         members: &[(&MemberDev, u64)],
@@ -387,6 +399,12 @@ impl<T: DiskOps> GenDisk<T> {
         let mut lim: bindings::queue_limits = unsafe { core::mem::zeroed() };
         // SAFETY: `lim` is ours.
         unsafe { shim::init_stacking_limits(&mut lim) };
+        if max_sectors != 0 {
+            lim.max_hw_sectors = max_sectors;
+            lim.max_write_zeroes_sectors = max_sectors;
+        }
+        lim.io_min = io_min;
+        lim.io_opt = io_opt;
         for (member, offset) in members {
             // SAFETY: the member is open; the prefix names our disk.
             unsafe {
@@ -397,12 +415,6 @@ impl<T: DiskOps> GenDisk<T> {
                     (*disk).disk_name.as_ptr(),
                 )
             };
-        }
-        lim.io_min = io_min;
-        lim.io_opt = io_opt;
-        if max_sectors != 0 {
-            lim.max_hw_sectors = max_sectors;
-            lim.max_write_zeroes_sectors = lim.max_write_zeroes_sectors.min(max_sectors);
         }
         // SAFETY: the queue is live; `queue_limits_set` validates `lim`.
         to_result(unsafe { bindings::queue_limits_set((*disk).queue, &mut lim) })

@@ -67,6 +67,22 @@ void rust_md_bio_set_dev(struct bio *bio, struct block_device *bdev)
 	bio_set_dev(bio, bdev);
 }
 
+void rust_md_disk_changed(struct gendisk *disk)
+{
+	set_bit(GD_NEED_PART_SCAN, &disk->state);
+	kobject_uevent(&disk_to_dev(disk)->kobj, KOBJ_CHANGE);
+}
+
+bool rust_md_bdev_read_only(struct block_device *bdev)
+{
+	return bdev_read_only(bdev);
+}
+
+unsigned int rust_md_bdev_max_discard_sectors(struct block_device *bdev)
+{
+	return bdev_max_discard_sectors(bdev);
+}
+
 static int mdstat_show(struct seq_file *seq, void *v)
 {
 	return rust_md_mdstat_show(seq);

@@ -23,6 +23,14 @@
  *   rust_md_bio_io_error(bio)    complete bio with BLK_STS_IOERR.
  *   rust_md_bio_set_dev(bio, bdev)
  *                                bio_set_dev: point an owned bio at bdev.
+ *   rust_md_disk_changed(disk)   an array started or stopped: partitions
+ *                                are rescanned at the next open
+ *                                (GD_NEED_PART_SCAN) and udev hears
+ *                                KOBJ_CHANGE, as md's do_md_run does.
+ *   rust_md_bdev_read_only(bdev) bdev_read_only().
+ *   rust_md_bdev_max_discard_sectors(bdev)
+ *                                bdev_max_discard_sectors(): 0 without
+ *                                discard.
  *   rust_md_proc_create()        create /proc/mdstat; 0 or -ENOMEM.
  *   rust_md_proc_remove()        remove it; waits for readers to finish.
  *   rust_md_params_drain()       wait for parameter writers in progress
@@ -47,6 +55,9 @@ struct gendisk *rust_md_alloc_disk(void);
 void rust_md_init_stacking_limits(struct queue_limits *lim);
 void rust_md_bio_io_error(struct bio *bio);
 void rust_md_bio_set_dev(struct bio *bio, struct block_device *bdev);
+void rust_md_disk_changed(struct gendisk *disk);
+bool rust_md_bdev_read_only(struct block_device *bdev);
+unsigned int rust_md_bdev_max_discard_sectors(struct block_device *bdev);
 int rust_md_proc_create(void);
 void rust_md_proc_remove(void);
 void rust_md_params_drain(void);

@@ -109,6 +109,30 @@ impl MemberDev {
         }
     }
 
+    /// Whether the device is read-only (`blockdev --setro`, a read-only
+    /// disk): an array with it cannot be written.
+    pub(crate) fn is_read_only(&self) -> bool {
+        // SAFETY: the device is open (type invariant).
+        unsafe { super::shim::bdev_read_only(self.bdev.as_ptr()) }
+    }
+
+    /// Whether the device takes discards.
+    pub(crate) fn supports_discard(&self) -> bool {
+        // SAFETY: the device is open (type invariant).
+        unsafe { super::shim::bdev_max_discard_sectors(self.bdev.as_ptr()) != 0 }
+    }
+
+    /// Writes back and drops the device's page cache, so that the array
+    /// does not see what user space wrote around it through the cache
+    /// (md_run does this for every member).
+    pub(crate) fn sync_and_invalidate(&self) {
+        // SAFETY: the device is open (type invariant).
+        unsafe {
+            bindings::sync_blockdev(self.bdev.as_ptr());
+            bindings::invalidate_bdev(self.bdev.as_ptr());
+        }
+    }
+
     /// The block device, for bios and queue limits.
     pub(super) fn bdev_ptr(&self) -> *mut bindings::block_device {
         self.bdev.as_ptr()

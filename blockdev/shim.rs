@@ -15,6 +15,9 @@ extern "C" {
     fn rust_md_init_stacking_limits(lim: *mut bindings::queue_limits);
     fn rust_md_bio_io_error(bio: *mut bindings::bio);
     fn rust_md_bio_set_dev(bio: *mut bindings::bio, bdev: *mut bindings::block_device);
+    fn rust_md_disk_changed(disk: *mut bindings::gendisk);
+    fn rust_md_bdev_read_only(bdev: *mut bindings::block_device) -> bool;
+    fn rust_md_bdev_max_discard_sectors(bdev: *mut bindings::block_device) -> u32;
     fn rust_md_proc_create() -> i32;
     fn rust_md_proc_remove();
     fn rust_md_params_drain();
@@ -64,6 +67,36 @@ pub(super) unsafe fn init_stacking_limits(lim: *mut bindings::queue_limits) {
 pub(super) unsafe fn bio_set_dev(bio: *mut bindings::bio, bdev: *mut bindings::block_device) {
     // SAFETY: guaranteed by the caller.
     unsafe { rust_md_bio_set_dev(bio, bdev) }
+}
+
+/// Tells the block layer and udev that an array started or stopped.
+///
+/// # Safety
+///
+/// `disk` is an added, live gendisk.
+pub(super) unsafe fn disk_changed(disk: *mut bindings::gendisk) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { rust_md_disk_changed(disk) }
+}
+
+/// `bdev_read_only`.
+///
+/// # Safety
+///
+/// `bdev` is open.
+pub(super) unsafe fn bdev_read_only(bdev: *mut bindings::block_device) -> bool {
+    // SAFETY: guaranteed by the caller.
+    unsafe { rust_md_bdev_read_only(bdev) }
+}
+
+/// `bdev_max_discard_sectors`.
+///
+/// # Safety
+///
+/// `bdev` is open.
+pub(super) unsafe fn bdev_max_discard_sectors(bdev: *mut bindings::block_device) -> u32 {
+    // SAFETY: guaranteed by the caller.
+    unsafe { rust_md_bdev_max_discard_sectors(bdev) }
 }
 
 /// Waits for module parameter writers in progress (`new_array`).

@@ -481,13 +481,16 @@ impl DiskOps for MdDev {
         }
         if bio.is_preflush() {
             for slot in pers.slots() {
-                bio.chain_flush(&slot.dev, &this.bio_set);
+                if bio.chain_flush(&slot.dev, &this.bio_set).is_err() {
+                    return bio.fail();
+                }
             }
             if bio.sectors() == 0 {
                 return bio.end();
             }
             bio.clear_preflush();
         }
+        bio.clear_nomerge();
         pers.make_request(bio, &this.bio_set);
     }
 }

@@ -13,7 +13,11 @@ use super::{
     superblock::{self, Format, MemberSb, Role, SbError, SB_BYTES},
     uapi::{MduDiskInfo, MD_DISK_FAULTY, MD_DISK_SYNC},
 };
-use crate::blockdev::{kvec, log::md_warn, member::MemberDev};
+use crate::blockdev::{
+    kvec,
+    log::{line_warn, md_warn},
+    member::MemberDev,
+};
 use core::sync::atomic::Ordering;
 use kernel::{prelude::*, sync::Arc};
 
@@ -22,12 +26,12 @@ const ARRAY_STATE_ATTR: usize = 0;
 
 /// md's `md_add_new_disk` for an array that does not run.
 pub(crate) fn add_new_disk(mddev: &MdDev, config: &mut Config, info: &MduDiskInfo) -> Result {
+    let dev = info.dev().ok_or_else(crate::blockdev::eoverflow)?;
     if config.running.is_some() {
         // Hot-adding needs a level with redundancy.
         md_warn!("{}: personality does not support diskops!\n", mddev.name);
         return Err(EINVAL);
     }
-    let dev = info.dev().ok_or_else(crate::blockdev::eoverflow)?;
     if config.raid_disks == 0 {
         import_with_superblock(mddev, config, dev)
     } else {
@@ -177,16 +181,19 @@ fn bind(
 /// md's `analyze_sbs`: settles geometry and roles from the freshest
 /// superblock and leaves out members md would not use.
 fn analyze_superblocks(mddev: &MdDev, config: &mut Config) -> Result {
+    // Newest first, as md's list is: on equal event counts md takes the
+    // member added last.
     let mut parsed: KVec<MemberSb> = KVec::with_capacity(config.rdevs.len(), GFP_KERNEL)?;
-    for b in config.rdevs.iter() {
+    for b in config.rdevs.iter().rev() {
         parsed.push(b.sb.as_ref().ok_or(EINVAL)?.parsed, GFP_KERNEL)?;
     }
-    let fresh_index = superblock::freshest(&parsed).ok_or(EINVAL)?;
-    let fresh = parsed[fresh_index];
+    let newest_first = superblock::freshest(&parsed).ok_or(EINVAL)?;
+    let fresh_index = config.rdevs.len() - 1 - newest_first;
+    let fresh = parsed[newest_first];
     let mut i = 0;
     while i < config.rdevs.len() {
         let role = {
-            let fresh_raw = config.rdevs[fresh_index.min(config.rdevs.len() - 1)]
+            let fresh_raw = config.rdevs[fresh_index]
                 .sb
                 .as_ref()
                 .map(|sb| &sb.raw[..])
@@ -251,11 +258,16 @@ pub(crate) fn run(mddev: &MdDev, config: &mut Config, ro: Ro) -> Result {
     };
     let mut slots = KVec::with_capacity(config.raid_disks as usize, GFP_KERNEL)?;
     for slot in 0..config.raid_disks as i32 {
-        if let Some(b) = config
+        let mut fill = config
             .rdevs
             .iter()
-            .find(|b| b.rdev.raid_disk() == slot && b.rdev.in_sync())
-        {
+            .filter(|b| b.rdev.raid_disk() == slot && b.rdev.in_sync());
+        let first = fill.next();
+        if fill.next().is_some() {
+            duplicate_slot(mddev, config.level, slot);
+            return Err(EINVAL);
+        }
+        if let Some(b) = first {
             slots.push(
                 Slot {
                     dev: b.member.clone(),
@@ -267,6 +279,17 @@ pub(crate) fn run(mddev: &MdDev, config: &mut Config, ro: Ro) -> Result {
         }
     }
     let pers = personality::start(mddev.name.as_str(), &geo, slots)?;
+    // What user space wrote to the members through their page cache
+    // (superblocks) must not shadow what the array writes (md_run).
+    for s in pers.slots() {
+        s.dev.sync_and_invalidate();
+    }
+    // A read-only member makes the array read-only (md_run).
+    let ro = if pers.slots().iter().any(|s| s.dev.is_read_only()) {
+        Ro::ReadOnly
+    } else {
+        ro
+    };
     // The level may have rounded its members' sizes (to the chunk).
     for (slot, s) in pers.slots().iter().enumerate() {
         if let Some(b) = config
@@ -294,6 +317,7 @@ pub(crate) fn run(mddev: &MdDev, config: &mut Config, ro: Ro) -> Result {
         mddev.io.replace(&frozen, Some(pers.clone()))?;
     }
     disk.set_capacity(pers.array_sectors());
+    disk.changed();
     if let Some(dir) = parts.dir.as_ref() {
         for b in config.rdevs.iter() {
             let mut name = [0u8; 16];
@@ -335,12 +359,14 @@ pub(crate) fn stop_level(mddev: &MdDev, config: &mut Config) {
     };
     let parts = mddev.parts.lock();
     if let Some(disk) = parts.disk.as_ref() {
-        {
+        let old = {
             let frozen = disk.freeze();
-            let _ = mddev.io.replace(&frozen, None);
-        }
+            mddev.io.replace(&frozen, None)
+        };
+        drop(old);
         disk.set_capacity(0);
         disk.set_read_only(false);
+        disk.changed();
     }
     if let Some(dir) = parts.dir.as_ref() {
         for s in 0..config.raid_disks as i32 {
@@ -391,8 +417,10 @@ pub(crate) fn set_readonly(mddev: &MdDev, config: &mut Config) -> Result {
     if let Some(disk) = parts.disk.as_ref() {
         let _ = disk.sync();
         disk.set_read_only(true);
+        // Once unfrozen, no write gets into the level.
+        let _frozen = disk.freeze();
+        mddev.read_only.store(true, Ordering::Release);
     }
-    mddev.read_only.store(true, Ordering::Release);
     config.ro = Ro::ReadOnly;
     if let Some(dir) = parts.dir.as_ref() {
         dir.notify(ARRAY_STATE_ATTR);
@@ -411,8 +439,28 @@ pub(crate) fn restart_rw(mddev: &MdDev, config: &mut Config) -> Result {
     if config.ro == Ro::ReadWrite {
         return Err(EBUSY);
     }
+    if config.rdevs.iter().any(|b| b.member.is_read_only()) {
+        return Err(EROFS);
+    }
     set_writable(mddev, config, Ro::ReadWrite);
     Ok(())
+}
+
+/// Two members claim one slot: md's levels refuse to start.
+fn duplicate_slot(mddev: &MdDev, level: i32, slot: i32) {
+    match personality::level_name(level) {
+        Some("linear") => line_warn!(
+            "md/linear:{}: disk numbering problem. Aborting!\n",
+            mddev.name
+        ),
+        Some(name) => line_warn!(
+            "md/{}:{}: multiple devices for {} - aborting!\n",
+            name,
+            mddev.name,
+            slot
+        ),
+        None => md_warn!("{}: multiple devices for slot {}\n", mddev.name, slot),
+    }
 }
 
 /// Lets writes in: `ReadWrite`, or `AutoRead` (md lets writes through to a

@@ -171,25 +171,33 @@ fn store_array_state(mddev: &ActiveRef, input: &[u8]) -> Result {
             mddev.end_stop(clear);
             Ok(())
         }
-        ArrayState::Readonly => {
-            let mut config = mddev.config.lock();
-            if config.running.is_some() {
-                assemble::set_readonly(mddev, &mut config)
-            } else {
-                assemble::run(mddev, &mut config, Ro::ReadOnly)
+        ArrayState::Readonly | ArrayState::ReadAuto => {
+            // Taking writes away from a writable array: not while anyone
+            // has it open (md's mddev_set_closing_and_sync_blockdev).
+            let writable = {
+                let config = mddev.config.lock();
+                config.running.is_some() && config.ro == Ro::ReadWrite
+            };
+            if writable {
+                mddev.begin_stop(0)?;
             }
-        }
-        ArrayState::ReadAuto => {
             let mut config = mddev.config.lock();
-            if config.running.is_some() {
-                if config.ro == Ro::ReadWrite {
-                    assemble::set_readonly(mddev, &mut config)?;
+            let result = match (config.running.is_some(), state) {
+                (true, ArrayState::Readonly) => assemble::set_readonly(mddev, &mut config),
+                (true, _) => if config.ro == Ro::ReadWrite {
+                    assemble::set_readonly(mddev, &mut config)
+                } else {
+                    Ok(())
                 }
-                assemble::set_writable(mddev, &mut config, Ro::AutoRead);
-                Ok(())
-            } else {
-                assemble::run(mddev, &mut config, Ro::AutoRead)
+                .map(|()| assemble::set_writable(mddev, &mut config, Ro::AutoRead)),
+                (false, ArrayState::Readonly) => assemble::run(mddev, &mut config, Ro::ReadOnly),
+                (false, _) => assemble::run(mddev, &mut config, Ro::AutoRead),
+            };
+            drop(config);
+            if writable {
+                mddev.end_stop(false);
             }
+            result
         }
         ArrayState::Clean | ArrayState::Active => {
             let mut config = mddev.config.lock();

@@ -19,7 +19,7 @@ install -D -m755 "$here/guest/postcheck.sh" "$root/usr/share/rust_md/postcheck.s
 install -D -m755 "$here/guest/demo.sh" "$root/usr/share/rust_md/demo.sh"
 install -D -m644 "$kdir/.config" "$root/usr/share/rust_md/kernel.config"
 install -D -m644 "$ko" "$root/lib/modules/rust_md/md_mod.ko"
-for m in md-mod raid0 raid1; do
+for m in md-mod linear raid0 raid1; do
 	install -D -m644 "$kdir/drivers/md/$m.ko" "$root/lib/modules/c_md/$m.ko"
 done
 install -D -m644 "$kdir/drivers/block/brd.ko" "$root/lib/modules/extra/brd.ko"
