@@ -17,6 +17,8 @@ pub(crate) const GFP_NOIO: bindings::gfp_t =
     (1 << bindings::___GFP_DIRECT_RECLAIM_BIT) | (1 << bindings::___GFP_KSWAPD_RECLAIM_BIT);
 
 const REQ_PREFLUSH: u32 = 1 << bindings::req_flag_bits___REQ_PREFLUSH;
+/// `BLK_STS_IOERR` (a `__force` cast bindgen does not translate).
+const BLK_STS_IOERR: u8 = 10;
 const REQ_NOMERGE: u32 = 1 << bindings::req_flag_bits___REQ_NOMERGE;
 const REQ_OP_MASK: u32 = (1 << bindings::REQ_OP_BITS) - 1;
 
@@ -101,7 +103,8 @@ impl Bio {
         unsafe { self.ptr.as_ref() }
     }
 
-    fn into_raw(self) -> *mut bindings::bio {
+    /// Gives up ownership (to the block layer or a fan-out).
+    pub(super) fn into_raw(self) -> *mut bindings::bio {
         ManuallyDrop::new(self).ptr.as_ptr()
     }
 
@@ -130,6 +133,12 @@ impl Bio {
     pub(crate) fn clear_nomerge(&mut self) {
         // SAFETY: we own the bio (type invariant).
         unsafe { self.ptr.as_mut().bi_opf &= !REQ_NOMERGE };
+    }
+
+    /// Makes the bio fail when it is ended (`BLK_STS_IOERR`).
+    pub(crate) fn set_failed(&mut self) {
+        // SAFETY: we own the bio (type invariant).
+        unsafe { self.ptr.as_mut().bi_status = BLK_STS_IOERR };
     }
 
     /// Whether the bio asks for a cache flush before it (`REQ_PREFLUSH`).
@@ -238,3 +247,87 @@ impl Drop for Bio {
         unsafe { super::shim::bio_io_error(self.ptr.as_ptr()) };
     }
 }
+
+/// Bios waiting for process context, pushed from any context (completion
+/// handlers run in interrupts) without a lock: a stack linked through
+/// `bi_next`, which is free while the driver owns a bio. Taken all at once.
+pub(crate) struct BioStack {
+    head: core::sync::atomic::AtomicPtr<bindings::bio>,
+}
+
+impl BioStack {
+    /// An empty stack.
+    pub(crate) const fn new() -> Self {
+        Self {
+            head: core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()),
+        }
+    }
+
+    /// Keeps `bio` until [`BioStack::take_all`].
+    pub(crate) fn push(&self, bio: Bio) {
+        use core::sync::atomic::Ordering;
+        let bio = bio.into_raw();
+        let mut head = self.head.load(Ordering::Acquire);
+        loop {
+            // SAFETY: the bio is ours (given up above) until popped.
+            unsafe { (*bio).bi_next = head };
+            match self
+                .head
+                .compare_exchange_weak(head, bio, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return,
+                Err(h) => head = h,
+            }
+        }
+    }
+
+    /// Every bio pushed so far, newest first.
+    pub(crate) fn take_all(&self) -> BioStackIter {
+        let head = self
+            .head
+            .swap(core::ptr::null_mut(), core::sync::atomic::Ordering::AcqRel);
+        BioStackIter { next: head }
+    }
+}
+
+impl Drop for BioStack {
+    fn drop(&mut self) {
+        // Bios left behind fail rather than hang their submitters.
+        for bio in self.take_all() {
+            bio.fail();
+        }
+    }
+}
+
+/// The bios taken from a [`BioStack`].
+pub(crate) struct BioStackIter {
+    next: *mut bindings::bio,
+}
+
+impl Iterator for BioStackIter {
+    type Item = Bio;
+
+    fn next(&mut self) -> Option<Bio> {
+        let bio = NonNull::new(self.next)?;
+        // SAFETY: the stack owned it; nobody else has it.
+        unsafe {
+            self.next = (*bio.as_ptr()).bi_next;
+            (*bio.as_ptr()).bi_next = core::ptr::null_mut();
+            Some(Bio::from_raw(bio))
+        }
+    }
+}
+
+impl Drop for BioStackIter {
+    fn drop(&mut self) {
+        for bio in self.by_ref() {
+            bio.fail();
+        }
+    }
+}
+
+// SAFETY: the stack owns the bios in it, which may be ended from any
+// thread; the head is atomic.
+unsafe impl Send for BioStack {}
+// SAFETY: as above.
+unsafe impl Sync for BioStack {}

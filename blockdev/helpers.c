@@ -78,6 +78,11 @@ bool rust_md_bdev_read_only(struct block_device *bdev)
 	return bdev_read_only(bdev);
 }
 
+bool rust_md_bdev_nonrot(struct block_device *bdev)
+{
+	return bdev_nonrot(bdev);
+}
+
 unsigned int rust_md_bdev_max_discard_sectors(struct block_device *bdev)
 {
 	return bdev_max_discard_sectors(bdev);

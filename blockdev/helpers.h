@@ -28,6 +28,7 @@
  *                                (GD_NEED_PART_SCAN) and udev hears
  *                                KOBJ_CHANGE, as md's do_md_run does.
  *   rust_md_bdev_read_only(bdev) bdev_read_only().
+ *   rust_md_bdev_nonrot(bdev)    bdev_nonrot().
  *   rust_md_bdev_max_discard_sectors(bdev)
  *                                bdev_max_discard_sectors(): 0 without
  *                                discard.
@@ -57,6 +58,7 @@ void rust_md_bio_io_error(struct bio *bio);
 void rust_md_bio_set_dev(struct bio *bio, struct block_device *bdev);
 void rust_md_disk_changed(struct gendisk *disk);
 bool rust_md_bdev_read_only(struct block_device *bdev);
+bool rust_md_bdev_nonrot(struct block_device *bdev);
 unsigned int rust_md_bdev_max_discard_sectors(struct block_device *bdev);
 int rust_md_proc_create(void);
 void rust_md_proc_remove(void);

@@ -45,6 +45,13 @@ pub(crate) fn line_print(level: Level, args: fmt::Arguments<'_>) {
     };
 }
 
+/// A whole line at `KERN_INFO`, e.g. `md/raid1:md0: ...`.
+macro_rules! line_info {
+    ($($arg:tt)*) => {
+        $crate::blockdev::log::line_print($crate::blockdev::log::Level::Info, format_args!($($arg)*))
+    };
+}
+
 /// A whole line at `KERN_WARNING`, e.g. `md/raid0:md0: ...`.
 macro_rules! line_warn {
     ($($arg:tt)*) => {
@@ -66,4 +73,4 @@ macro_rules! md_warn {
     };
 }
 
-pub(crate) use {line_warn, md_info, md_warn};
+pub(crate) use {line_info, line_warn, md_info, md_warn};

@@ -116,6 +116,19 @@ impl MemberDev {
         unsafe { super::shim::bdev_read_only(self.bdev.as_ptr()) }
     }
 
+    /// Whether the device is non-rotational (an SSD, RAM): raid1 balances
+    /// reads on those by pending I/O rather than head distance.
+    pub(crate) fn is_nonrot(&self) -> bool {
+        // SAFETY: the device is open (type invariant).
+        unsafe { super::shim::bdev_nonrot(self.bdev.as_ptr()) }
+    }
+
+    /// The device's optimal I/O size in bytes (0: none).
+    pub(crate) fn io_opt(&self) -> u32 {
+        // SAFETY: an open device has a disk with a queue.
+        unsafe { (*(*self.bdev.as_ref().bd_disk).queue).limits.io_opt }
+    }
+
     /// Whether the device takes discards.
     pub(crate) fn supports_discard(&self) -> bool {
         // SAFETY: the device is open (type invariant).

@@ -9,6 +9,7 @@
 
 pub(crate) mod bio;
 pub(crate) mod disk;
+pub(crate) mod fanout;
 pub(crate) mod global;
 pub(crate) mod kvec;
 pub(crate) mod live;

@@ -17,6 +17,7 @@ extern "C" {
     fn rust_md_bio_set_dev(bio: *mut bindings::bio, bdev: *mut bindings::block_device);
     fn rust_md_disk_changed(disk: *mut bindings::gendisk);
     fn rust_md_bdev_read_only(bdev: *mut bindings::block_device) -> bool;
+    fn rust_md_bdev_nonrot(bdev: *mut bindings::block_device) -> bool;
     fn rust_md_bdev_max_discard_sectors(bdev: *mut bindings::block_device) -> u32;
     fn rust_md_proc_create() -> i32;
     fn rust_md_proc_remove();
@@ -87,6 +88,16 @@ pub(super) unsafe fn disk_changed(disk: *mut bindings::gendisk) {
 pub(super) unsafe fn bdev_read_only(bdev: *mut bindings::block_device) -> bool {
     // SAFETY: guaranteed by the caller.
     unsafe { rust_md_bdev_read_only(bdev) }
+}
+
+/// `bdev_nonrot`.
+///
+/// # Safety
+///
+/// `bdev` is open.
+pub(super) unsafe fn bdev_nonrot(bdev: *mut bindings::block_device) -> bool {
+    // SAFETY: guaranteed by the caller.
+    unsafe { rust_md_bdev_nonrot(bdev) }
 }
 
 /// `bdev_max_discard_sectors`.

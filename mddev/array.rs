@@ -480,8 +480,8 @@ impl DiskOps for MdDev {
             };
         }
         if bio.is_preflush() {
-            for slot in pers.slots() {
-                if bio.chain_flush(&slot.dev, &this.bio_set).is_err() {
+            for (i, slot) in pers.slots().iter().enumerate() {
+                if pers.slot_works(i) && bio.chain_flush(&slot.dev, &this.bio_set).is_err() {
                     return bio.fail();
                 }
             }

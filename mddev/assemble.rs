@@ -10,6 +10,7 @@ use super::{
     array::{Config, MdDev, Ro},
     personality::{self, Geometry, Slot},
     rdev::{self, Bound, LoadedSb, Rdev},
+    sb_writer::{SbMember, SbState, SbWriter},
     superblock::{self, Format, MemberSb, Role, SbError, SB_BYTES},
     uapi::{MduDiskInfo, MD_DISK_FAULTY, MD_DISK_SYNC},
 };
@@ -255,6 +256,7 @@ pub(crate) fn run(mddev: &MdDev, config: &mut Config, ro: Ro) -> Result {
         layout: config.layout,
         chunk_sectors: config.chunk_sectors,
         raid_disks: config.raid_disks,
+        dev_sectors: config.dev_sectors,
     };
     let mut slots = KVec::with_capacity(config.raid_disks as usize, GFP_KERNEL)?;
     for slot in 0..config.raid_disks as i32 {
@@ -273,12 +275,18 @@ pub(crate) fn run(mddev: &MdDev, config: &mut Config, ro: Ro) -> Result {
                     dev: b.member.clone(),
                     data_offset: b.rdev.data_offset,
                     sectors: b.rdev.sectors(),
+                    rdev: b.rdev.clone(),
                 },
                 GFP_KERNEL,
             )?;
         }
     }
-    let pers = personality::start(mddev.name.as_str(), &geo, slots)?;
+    let sb = if config.persistent && config.level == personality::LEVEL_RAID1 {
+        Some(superblock_writer(mddev, config)?)
+    } else {
+        None
+    };
+    let pers = personality::start(mddev.name.as_str(), &geo, slots, sb)?;
     // What user space wrote to the members through their page cache
     // (superblocks) must not shadow what the array writes (md_run).
     for s in pers.slots() {
@@ -339,6 +347,36 @@ pub(crate) fn run(mddev: &MdDev, config: &mut Config, ro: Ro) -> Result {
     config.in_sync = true;
     mddev.config_changed(config);
     Ok(())
+}
+
+/// The superblocks of the members, for a level that updates them.
+fn superblock_writer(mddev: &MdDev, config: &Config) -> Result<Arc<SbWriter>> {
+    let format = Format::from_version(config.major_version, config.minor_version).ok_or(EINVAL)?;
+    let mut members = KVec::with_capacity(config.rdevs.len(), GFP_KERNEL)?;
+    for b in config.rdevs.iter() {
+        let Some(sb) = b.sb.as_ref() else { continue };
+        let mut raw = KVec::with_capacity(sb.raw.len(), GFP_KERNEL)?;
+        raw.extend_from_slice(&sb.raw, GFP_KERNEL)?;
+        members.push(
+            SbMember {
+                rdev: b.rdev.clone(),
+                dev: b.member.clone(),
+                parsed: sb.parsed,
+                raw,
+            },
+            GFP_KERNEL,
+        )?;
+    }
+    let state = SbState {
+        events: config.events,
+        utime: u64::from(config.utime),
+        clean: config.resync_offset == superblock::MAX_SECTOR,
+        resync_offset: config.resync_offset,
+        raid_disks: config.raid_disks,
+        dev_sectors: config.dev_sectors,
+        md_minor: mddev.unit,
+    };
+    Ok(Arc::pin_init(SbWriter::new(format, state, members)?, GFP_KERNEL)?)
 }
 
 /// How far a stop goes (md's `do_md_stop` modes).

@@ -24,6 +24,8 @@ pub(crate) mod params;
 mod personality;
 mod raid0;
 mod raid0_map;
+mod raid1;
+mod read_balance;
 mod rdev;
 mod registry;
 // The superblock write side (events, roles, clean state) has no user until
@@ -32,6 +34,7 @@ mod registry;
 mod sb0;
 #[allow(dead_code)]
 mod sb1;
+mod sb_writer;
 #[allow(dead_code)]
 mod superblock;
 mod sysfs;

@@ -3,7 +3,7 @@
 //! Personalities (md's `struct md_personality`): what a running array's
 //! level does with its bios, behind one trait.
 
-use super::{linear::Linear, raid0::Raid0};
+use super::{linear::Linear, raid0::Raid0, raid1::Raid1, rdev::Rdev, sb_writer::SbWriter};
 use crate::blockdev::{
     bio::{Bio, BioSet},
     member::MemberDev,
@@ -18,7 +18,10 @@ pub(crate) const LEVEL_RAID0: i32 = 0;
 
 /// The personalities this driver has, in the order /proc/mdstat lists them
 /// (md lists them in registration order).
-pub(crate) const NAMES: &[&str] = &["linear", "raid0"];
+pub(crate) const NAMES: &[&str] = &["linear", "raid0", "raid1"];
+
+/// md's level number of raid1 arrays.
+pub(crate) const LEVEL_RAID1: i32 = 1;
 
 /// One slot of a running array: the member that fills it and where its
 /// data is.
@@ -29,6 +32,8 @@ pub(crate) struct Slot {
     pub(crate) data_offset: u64,
     /// Data sectors on it.
     pub(crate) sectors: u64,
+    /// The member's state (its slot is `raid_disk`).
+    pub(crate) rdev: Arc<Rdev>,
 }
 
 /// What a level needs to start: the array's geometry.
@@ -42,6 +47,8 @@ pub(crate) struct Geometry {
     pub(crate) chunk_sectors: u32,
     /// Number of slots.
     pub(crate) raid_disks: u32,
+    /// Sectors of each member the array uses (0: all of them).
+    pub(crate) dev_sectors: u64,
 }
 
 /// Queue limits a level asks for, on top of those stacked from its members.
@@ -62,6 +69,11 @@ pub(crate) trait Personality: Send + Sync {
     fn array_sectors(&self) -> u64;
     /// The members, by slot.
     fn slots(&self) -> &[Slot];
+    /// Whether the member at `index` of [`Personality::slots`] still works
+    /// (flushes go to working members only).
+    fn slot_works(&self, _index: usize) -> bool {
+        true
+    }
     /// Queue limits for the array.
     fn limits(&self) -> Limits;
     /// Sends `bio` (no `REQ_PREFLUSH` left on it) to the members, splitting
@@ -79,8 +91,10 @@ pub(crate) fn start(
     md_name: &str,
     geo: &Geometry,
     slots: KVec<Slot>,
+    sb: Option<Arc<SbWriter>>,
 ) -> Result<Arc<dyn Personality>> {
     match geo.level {
+        LEVEL_RAID1 => Ok(Arc::new(Raid1::new(md_name, geo, slots, sb)?, GFP_KERNEL)?),
         LEVEL_LINEAR => Ok(Arc::new(Linear::new(md_name, geo, slots)?, GFP_KERNEL)?),
         LEVEL_RAID0 => Ok(Arc::new(Raid0::new(md_name, geo, slots)?, GFP_KERNEL)?),
         level => {
@@ -95,7 +109,7 @@ pub(crate) fn level_name(level: i32) -> Option<&'static str> {
     match level {
         LEVEL_LINEAR => Some("linear"),
         LEVEL_RAID0 => Some("raid0"),
-        1 => Some("raid1"),
+        LEVEL_RAID1 => Some("raid1"),
         _ => None,
     }
 }
