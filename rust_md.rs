@@ -6,6 +6,10 @@
 //! `blockdev` is the thin unsafe layer over the C block layer; `mddev` is the
 //! md model in safe Rust.
 
+// pin-init macros of structures with many fields (raid1's state) nest
+// deeper than the default limit.
+#![recursion_limit = "256"]
+
 use kernel::{c_str, prelude::*};
 
 mod blockdev;

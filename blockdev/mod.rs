@@ -45,6 +45,12 @@ pub(crate) fn real_seconds() -> i64 {
     unsafe { bindings::ktime_get_real_seconds() }
 }
 
+/// Sleeps for `ms` milliseconds (process context only).
+pub(crate) fn sleep_ms(ms: u32) {
+    // SAFETY: `msleep` only sleeps; callers are in process context.
+    unsafe { bindings::msleep(ms) };
+}
+
 /// `EOVERFLOW`, which the kernel crate does not name in 6.12.
 pub(crate) fn eoverflow() -> kernel::error::Error {
     kernel::error::Error::from_errno(-(bindings::EOVERFLOW as i32))

@@ -402,6 +402,7 @@ pub(crate) fn stop_level(mddev: &MdDev, config: &mut Config) {
             mddev.io.replace(&frozen, None)
         };
         drop(old);
+        pers.quiesce();
         disk.set_capacity(0);
         disk.set_read_only(false);
         disk.changed();
@@ -456,8 +457,12 @@ pub(crate) fn set_readonly(mddev: &MdDev, config: &mut Config) -> Result {
         let _ = disk.sync();
         disk.set_read_only(true);
         // Once unfrozen, no write gets into the level.
-        let _frozen = disk.freeze();
+        let frozen = disk.freeze();
         mddev.read_only.store(true, Ordering::Release);
+        drop(frozen);
+        if let Some(pers) = config.running.as_ref() {
+            pers.quiesce();
+        }
     }
     config.ro = Ro::ReadOnly;
     if let Some(dir) = parts.dir.as_ref() {

@@ -219,7 +219,11 @@ fn get_array_info(mddev: &Arc<MdDev>, arg: usize) -> Result {
         md_minor: mddev.unit as i32,
         not_persistent: i32::from(!config.persistent),
         utime: config.utime,
-        state: if config.in_sync { uapi::MD_SB_CLEAN } else { 0 },
+        state: if config.in_sync && config.running.as_ref().map_or(true, |p| p.in_sync()) {
+            uapi::MD_SB_CLEAN
+        } else {
+            0
+        },
         active_disks: active,
         working_disks: working,
         failed_disks: failed,

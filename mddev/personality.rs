@@ -76,6 +76,16 @@ pub(crate) trait Personality: Send + Sync {
     }
     /// Queue limits for the array.
     fn limits(&self) -> Limits;
+    /// No bio enters the level any more (its disk's queue was frozen):
+    /// finish what it keeps in flight and record a clean state (md's
+    /// `__md_stop_writes`). Called before a stop and before going
+    /// read-only.
+    fn quiesce(&self) {}
+    /// Whether no write is in flight since the array was last marked clean
+    /// (md's `in_sync`; `array_state` shows `clean` or `active`).
+    fn in_sync(&self) -> bool {
+        true
+    }
     /// Sends `bio` (no `REQ_PREFLUSH` left on it) to the members, splitting
     /// it from `pool` where it crosses a boundary.
     fn make_request(&self, bio: Bio, pool: &BioSet);

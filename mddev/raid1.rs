@@ -9,6 +9,7 @@
 
 use super::{
     names::DiskName,
+    registry,
     personality::{Geometry, Limits, Personality, Slot},
     rdev::Rdev,
     read_balance::{self, ArrayReadState, MirrorState},
@@ -23,14 +24,29 @@ use crate::blockdev::{
 };
 use core::{
     fmt,
-    sync::atomic::{AtomicU32, AtomicU64, Ordering},
+    sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering},
 };
 use kernel::{
-    impl_has_work, new_work,
+    impl_has_work, new_condvar, new_mutex, new_work,
     prelude::*,
-    sync::Arc,
-    workqueue::{self, Work, WorkItem},
+    sync::{Arc, CondVar, Mutex},
+    workqueue::{Work, WorkItem},
 };
+
+/// md's `safe_mode_delay`: how long writes must have stopped before the
+/// array is marked clean again (200 ms).
+const SAFE_MODE_DELAY_MS: u32 = 200;
+
+/// The work that marks the array clean after a quiet period.
+const CLEAN_WORK: u64 = 2;
+
+/// Whether the superblocks say the array is clean (md's `in_sync`), under
+/// `Conf::dirty`.
+struct DirtyState {
+    in_sync: bool,
+    /// A writer waits for the array to be marked dirty.
+    wanted: bool,
+}
 
 /// Most mirrors: one bit each in the fan-out's masks.
 const MAX_MIRRORS: usize = fanout::MAX_TARGETS;
@@ -64,14 +80,29 @@ pub(crate) struct Conf {
     /// that mirror failed.
     held: BioStack,
     sb: Option<Arc<SbWriter>>,
+    /// A stop is under way: no more waiting for a quiet period.
+    stopping: AtomicBool,
+    /// Writes in flight (md's `writes_pending`).
+    writes: AtomicU64,
+    /// Writes started so far: the clean mark waits for a quiet period.
+    write_gen: AtomicU64,
+    /// `DirtyState::in_sync`, read by every write without the lock.
+    in_sync: AtomicBool,
+    #[pin]
+    dirty: Mutex<DirtyState>,
+    #[pin]
+    dirty_done: CondVar,
     #[pin]
     clones: ClonePool,
     #[pin]
     work: Work<Conf>,
+    #[pin]
+    clean_work: Work<Conf, CLEAN_WORK>,
 }
 
 impl_has_work! {
     impl HasWork<Self> for Conf { self.work }
+    impl HasWork<Self, CLEAN_WORK> for Conf { self.clean_work }
 }
 
 /// A running raid1 array.
@@ -149,6 +180,9 @@ impl Raid1 {
             raid_disks
         );
         let name = DiskName::checked(md_name.as_bytes()).map_err(|_| EINVAL)?;
+        let clean = sb
+            .as_ref()
+            .map_or(true, |sb| sb.state().resync_offset == MAX_SECTOR);
         let conf = Arc::pin_init(
             try_pin_init!(Conf {
                 name,
@@ -159,8 +193,15 @@ impl Raid1 {
                 retry: BioStack::new(),
                 held: BioStack::new(),
                 sb,
+                stopping: AtomicBool::new(false),
+                writes: AtomicU64::new(0),
+                write_gen: AtomicU64::new(0),
+                in_sync: AtomicBool::new(clean),
+                dirty <- new_mutex!(DirtyState { in_sync: clean, wanted: false }, "raid1::Conf::dirty"),
+                dirty_done <- new_condvar!("raid1::Conf::dirty_done"),
                 clones <- ClonePool::new(2 * raid_disks as u32),
                 work <- new_work!("raid1::Conf::work"),
+                clean_work <- new_work!("raid1::Conf::clean_work"),
             }? Error),
             GFP_KERNEL,
         )?;
@@ -265,6 +306,84 @@ impl Conf {
         fanout::submit(bio, [target].into_iter(), &self.clones, self.clone());
     }
 
+    /// md's `md_write_start`: counts the write in flight, once the
+    /// superblocks say the array is dirty (a crash from here on resyncs it).
+    fn start_write(self: &Arc<Self>) {
+        loop {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+            if !self.in_sync.load(Ordering::SeqCst) {
+                self.write_gen.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            self.writes.fetch_sub(1, Ordering::SeqCst);
+            // The superblock write happens in the work: bios this context
+            // submits wait until it returns from `submit_bio`.
+            let mut d = self.dirty.lock();
+            if d.in_sync {
+                d.wanted = true;
+                self.kick();
+                while d.in_sync {
+                    self.dirty_done.wait(&mut d);
+                }
+            }
+        }
+    }
+
+    /// md's `md_write_end`: the last write out starts the quiet period.
+    fn end_write(self: &Arc<Self>) {
+        if self.writes.fetch_sub(1, Ordering::SeqCst) == 1 {
+            if let Some(core) = registry::CORE.get() {
+                let _ = core
+                    .misc_wq
+                    .queue()
+                    .enqueue::<Arc<Conf>, CLEAN_WORK>(self.clone());
+            }
+        }
+    }
+
+    /// Queues the work, on the module's queue, which a stop flushes.
+    fn kick(self: &Arc<Self>) {
+        if let Some(core) = registry::CORE.get() {
+            let _ = core.misc_wq.queue().enqueue::<Arc<Conf>, 0>(self.clone());
+        }
+    }
+
+    /// Marks the array dirty if a writer asked (work context).
+    fn mark_dirty(&self) {
+        let mut d = self.dirty.lock();
+        if !(d.wanted && d.in_sync) {
+            return;
+        }
+        if let Some(sb) = &self.sb {
+            sb.update(|st| st.clean = false);
+        }
+        d.in_sync = false;
+        d.wanted = false;
+        self.in_sync.store(false, Ordering::SeqCst);
+        self.dirty_done.notify_all();
+    }
+
+    /// md's `set_in_sync`: marks the array clean if no write is in flight.
+    /// Returns false if a write got in.
+    fn mark_clean(&self) -> bool {
+        let mut d = self.dirty.lock();
+        if d.in_sync {
+            return true;
+        }
+        // New writes take the slow path from here; one that counted itself
+        // before seeing this is seen below (both sides are SeqCst).
+        self.in_sync.store(true, Ordering::SeqCst);
+        if self.writes.load(Ordering::SeqCst) != 0 {
+            self.in_sync.store(false, Ordering::SeqCst);
+            return false;
+        }
+        if let Some(sb) = &self.sb {
+            sb.update(|st| st.clean = true);
+        }
+        d.in_sync = true;
+        true
+    }
+
     /// Sends a write to every working mirror.
     fn write(self: &Arc<Self>, bio: Bio) {
         let working = self.working.load(Ordering::Acquire);
@@ -290,6 +409,7 @@ impl Conf {
                 .nr_pending
                 .fetch_add(1, Ordering::AcqRel);
         }
+        self.start_write();
         fanout::submit(bio, targets, &self.clones, self.clone());
     }
 }
@@ -303,6 +423,9 @@ impl FanoutDone for Conf {
                 m.nr_pending.fetch_sub(1, Ordering::AcqRel);
                 m.head_position.store(head, Ordering::Relaxed);
             }
+        }
+        if original.is_write() {
+            this.end_write();
         }
         if failed == 0 {
             return original.end();
@@ -326,7 +449,7 @@ impl FanoutDone for Conf {
         } else {
             this.retry.push(original);
         }
-        let _ = workqueue::system().enqueue(this);
+        this.kick();
     }
 }
 
@@ -334,8 +457,10 @@ impl WorkItem for Conf {
     type Pointer = Arc<Conf>;
 
     /// Process context: records failed mirrors in the superblocks, then
-    /// acknowledges the writes that waited for it, then retries reads.
+    /// acknowledges the writes that waited for it, retries reads, and marks
+    /// the array dirty for a waiting writer.
     fn run(this: Arc<Conf>) {
+        this.mark_dirty();
         // Taken before the failures are read: a write taken here had its
         // mirror's failure recorded before it was held.
         let held = this.held.take_all();
@@ -367,6 +492,34 @@ impl WorkItem for Conf {
     }
 }
 
+impl WorkItem<CLEAN_WORK> for Conf {
+    type Pointer = Arc<Conf>;
+
+    /// md's safe mode: once writes have stopped for `SAFE_MODE_DELAY_MS`,
+    /// the array is marked clean, so that a crash after that needs no
+    /// resync.
+    fn run(this: Arc<Conf>) {
+        loop {
+            let generation = this.write_gen.load(Ordering::Relaxed);
+            for _ in 0..SAFE_MODE_DELAY_MS / 10 {
+                if this.stopping.load(Ordering::Acquire) {
+                    // The stop marks the array clean itself.
+                    return;
+                }
+                crate::blockdev::sleep_ms(10);
+            }
+            if this.writes.load(Ordering::SeqCst) != 0 {
+                // The write in flight requeues this when it ends.
+                return;
+            }
+            if this.write_gen.load(Ordering::Relaxed) == generation {
+                break;
+            }
+        }
+        this.mark_clean();
+    }
+}
+
 impl Personality for Raid1 {
     fn name(&self) -> &'static str {
         "raid1"
@@ -394,6 +547,26 @@ impl Personality for Raid1 {
             io_opt: 0,
             max_sectors: 0,
         }
+    }
+
+    fn quiesce(&self) {
+        // The queue is frozen; writes still completing are a moment away.
+        while self.conf.writes.load(Ordering::SeqCst) != 0 {
+            crate::blockdev::sleep_ms(1);
+        }
+        // Failures still to record, and no work left holding the members.
+        self.conf.stopping.store(true, Ordering::Release);
+        if let Some(core) = registry::CORE.get() {
+            core.misc_wq.flush();
+        }
+        while !self.conf.mark_clean() {
+            crate::blockdev::sleep_ms(1);
+        }
+        self.conf.stopping.store(false, Ordering::Release);
+    }
+
+    fn in_sync(&self) -> bool {
+        self.conf.in_sync.load(Ordering::Acquire)
     }
 
     fn make_request(&self, bio: Bio, _pool: &BioSet) {

@@ -43,7 +43,9 @@ pub(crate) fn array_state(config: &Config) -> ArrayState {
         match config.ro {
             Ro::ReadOnly => ArrayState::Readonly,
             Ro::AutoRead => ArrayState::ReadAuto,
-            Ro::ReadWrite if config.in_sync => ArrayState::Clean,
+            Ro::ReadWrite if config.running.as_ref().map_or(true, |p| p.in_sync()) => {
+                ArrayState::Clean
+            }
             Ro::ReadWrite => ArrayState::Active,
         }
     } else if config.is_clear() {
