@@ -32,6 +32,7 @@ module! {
 struct MdModule {
     started: bool,
     proc_mdstat: Option<shim::ProcMdstat>,
+    sysctl: Option<blockdev::wait::RaidSysctl>,
     major: Option<MajorRegistration<MdProbe>>,
 }
 
@@ -40,12 +41,14 @@ impl kernel::Module for MdModule {
         let mut md = MdModule {
             started: false,
             proc_mdstat: None,
+            sysctl: None,
             major: None,
         };
         LiveObjects::publish()?;
         md.started = true;
         MdCore::start()?;
         md.proc_mdstat = Some(shim::ProcMdstat::new()?);
+        md.sysctl = Some(blockdev::wait::RaidSysctl::new()?);
         md.major = Some(MajorRegistration::new(MD_MAJOR, c_str!("md"))?);
         Ok(md)
     }
@@ -63,6 +66,7 @@ impl Drop for MdModule {
         }
         drop(self.major.take());
         drop(self.proc_mdstat.take());
+        drop(self.sysctl.take());
         shim::params_drain();
         if let Some(core) = CORE.get() {
             core.delete_all();

@@ -10,6 +10,8 @@
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
+#include <linux/sysctl.h>
+#include <linux/wait_bit.h>
 
 #include "helpers.h"
 
@@ -81,6 +83,76 @@ bool rust_md_bdev_read_only(struct block_device *bdev)
 bool rust_md_bdev_nonrot(struct block_device *bdev)
 {
 	return bdev_nonrot(bdev);
+}
+
+void rust_md_wait_u64_zero(u64 *v)
+{
+	wait_var_event(v, READ_ONCE(*v) == 0);
+}
+
+void rust_md_wait_bool_false(bool *v)
+{
+	wait_var_event(v, !READ_ONCE(*v));
+}
+
+void rust_md_wake_var(void *v)
+{
+	wake_up_var(v);
+}
+
+unsigned long rust_md_jiffies(void)
+{
+	return jiffies;
+}
+
+unsigned long rust_md_hz(void)
+{
+	return HZ;
+}
+
+/* md's resync speed limits, KiB/s per array, shared by all arrays. */
+static int speed_limit_min = 1000;
+static int speed_limit_max = 200000;
+
+static struct ctl_table raid_table[] = {
+	{
+		.procname	= "speed_limit_min",
+		.data		= &speed_limit_min,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec,
+	},
+	{
+		.procname	= "speed_limit_max",
+		.data		= &speed_limit_max,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec,
+	},
+};
+
+static struct ctl_table_header *raid_table_header;
+
+int rust_md_speed_limit_min(void)
+{
+	return READ_ONCE(speed_limit_min);
+}
+
+int rust_md_speed_limit_max(void)
+{
+	return READ_ONCE(speed_limit_max);
+}
+
+int rust_md_sysctl_register(void)
+{
+	raid_table_header = register_sysctl("dev/raid", raid_table);
+	return raid_table_header ? 0 : -ENOMEM;
+}
+
+void rust_md_sysctl_unregister(void)
+{
+	unregister_sysctl_table(raid_table_header);
+	raid_table_header = NULL;
 }
 
 unsigned int rust_md_bdev_max_discard_sectors(struct block_device *bdev)

@@ -29,6 +29,17 @@
  *                                KOBJ_CHANGE, as md's do_md_run does.
  *   rust_md_bdev_read_only(bdev) bdev_read_only().
  *   rust_md_bdev_nonrot(bdev)    bdev_nonrot().
+ *   rust_md_wait_u64_zero(v)     wait_var_event(v, *v == 0): v is a u64
+ *                                that is woken by rust_md_wake_var(v).
+ *   rust_md_wait_bool_false(v)   wait_var_event(v, !*v), v a bool.
+ *   rust_md_wake_var(v)          wake_up_var(v); any context.
+ *   rust_md_jiffies(), rust_md_hz()
+ *                                jiffies and HZ.
+ *   rust_md_speed_limit_min(), rust_md_speed_limit_max()
+ *                                /proc/sys/dev/raid/speed_limit_{min,max}
+ *                                in KiB/s (md's sysctls, 1000 and 200000).
+ *   rust_md_sysctl_register(), rust_md_sysctl_unregister()
+ *                                add and remove them; 0 or -ENOMEM.
  *   rust_md_bdev_max_discard_sectors(bdev)
  *                                bdev_max_discard_sectors(): 0 without
  *                                discard.
@@ -59,6 +70,15 @@ void rust_md_bio_set_dev(struct bio *bio, struct block_device *bdev);
 void rust_md_disk_changed(struct gendisk *disk);
 bool rust_md_bdev_read_only(struct block_device *bdev);
 bool rust_md_bdev_nonrot(struct block_device *bdev);
+void rust_md_wait_u64_zero(u64 *v);
+void rust_md_wait_bool_false(bool *v);
+void rust_md_wake_var(void *v);
+unsigned long rust_md_jiffies(void);
+unsigned long rust_md_hz(void);
+int rust_md_speed_limit_min(void);
+int rust_md_speed_limit_max(void);
+int rust_md_sysctl_register(void);
+void rust_md_sysctl_unregister(void);
 unsigned int rust_md_bdev_max_discard_sectors(struct block_device *bdev);
 int rust_md_proc_create(void);
 void rust_md_proc_remove(void);

@@ -180,6 +180,54 @@ impl MemberDev {
         .map(|_| ())
     }
 
+    /// Reads (or writes, with `write`) the first `bytes` of `pages`, one
+    /// page after the other, at `sector`, synchronously: resync I/O.
+    pub(crate) fn transfer_pages(
+        &self,
+        sector: u64,
+        pages: &[Page],
+        bytes: usize,
+        write: bool,
+    ) -> Result {
+        let nr = bytes.div_ceil(kernel::page::PAGE_SIZE);
+        if bytes == 0 || bytes % 512 != 0 || nr > pages.len() || nr > 256 {
+            return Err(EINVAL);
+        }
+        let op = if write {
+            bindings::req_op_REQ_OP_WRITE
+        } else {
+            bindings::req_op_REQ_OP_READ
+        };
+        // SAFETY: as in `transfer`.
+        let bio = unsafe {
+            bindings::bio_alloc_bioset(
+                self.bdev.as_ptr(),
+                nr as u16,
+                op | REQ_SYNC,
+                super::bio::GFP_NOIO,
+                &raw mut bindings::fs_bio_set,
+            )
+        };
+        if bio.is_null() {
+            return Err(ENOMEM);
+        }
+        let mut left = bytes;
+        // SAFETY: `bio` is ours with room for `nr` vectors; the pages
+        // outlive the synchronous I/O.
+        let ret = unsafe {
+            (*bio).bi_iter.bi_sector = sector;
+            for page in &pages[..nr] {
+                let len = left.min(kernel::page::PAGE_SIZE);
+                bindings::__bio_add_page(bio, page.as_ptr(), len as u32, 0);
+                left -= len;
+            }
+            let ret = bindings::submit_bio_wait(bio);
+            bindings::bio_put(bio);
+            ret
+        };
+        kernel::error::to_result(ret)
+    }
+
     fn transfer(&self, sector: u64, len: usize, opf: u32, data: Option<&[u8]>) -> Result<Page> {
         if len == 0 || len > kernel::page::PAGE_SIZE || len % 512 != 0 {
             return Err(EINVAL);
@@ -216,6 +264,33 @@ impl MemberDev {
         kernel::error::to_result(ret)?;
         Ok(page)
     }
+}
+
+/// Whether the first `bytes` of two page lists hold the same data;
+/// `scratch` has room for two pages.
+pub(crate) fn pages_equal(a: &[Page], b: &[Page], bytes: usize, scratch: &mut [u8]) -> Result<bool> {
+    let page = kernel::page::PAGE_SIZE;
+    if scratch.len() < 2 * page {
+        return Err(EINVAL);
+    }
+    let (x, y) = scratch.split_at_mut(page);
+    let mut left = bytes;
+    for (pa, pb) in a.iter().zip(b.iter()) {
+        if left == 0 {
+            break;
+        }
+        let len = left.min(page);
+        // SAFETY: `x` and `y` each have `page` >= `len` writable bytes.
+        unsafe {
+            pa.read_raw(x.as_mut_ptr(), 0, len)?;
+            pb.read_raw(y.as_mut_ptr(), 0, len)?;
+        }
+        if x[..len] != y[..len] {
+            return Ok(false);
+        }
+        left -= len;
+    }
+    Ok(true)
 }
 
 impl Drop for MemberDev {

@@ -19,6 +19,7 @@ pub(crate) mod member;
 pub(crate) mod seq;
 pub(crate) mod shim;
 pub(crate) mod sysfs;
+pub(crate) mod wait;
 pub(crate) mod workqueue;
 
 use kernel::bindings;

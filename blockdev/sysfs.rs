@@ -25,6 +25,9 @@ pub(crate) struct Attr {
 pub(crate) trait SysfsOps: Sized + Send + Sync + 'static {
     /// The files, in the order `index` refers to them below.
     const ATTRS: &'static [Attr];
+    /// Files that exist only at times ([`SysfsDir::set_optional`]), indexed
+    /// after `ATTRS` (md's redundancy group of a running raid1).
+    const OPTIONAL: &'static [Attr] = &[];
     /// Reads attribute `index` into `out`.
     fn show(this: &Arc<Self>, index: usize, out: &mut SysfsOut) -> Result;
     /// Writes `input` to attribute `index`.
@@ -237,10 +240,32 @@ impl<T: SysfsOps> SysfsDir<T> {
         unsafe { bindings::sysfs_remove_link(self.kobject(), name.as_char_ptr()) };
     }
 
+    /// Creates (`true`) or removes the files of `T::OPTIONAL`.
+    pub(crate) fn set_optional(&self, present: bool) -> Result {
+        let kobj = self.kobject();
+        // SAFETY: the directory is live while we hold our reference.
+        let attrs = unsafe { &(*self.inner.as_ptr()).attrs };
+        for attr in attrs.iter().skip(T::ATTRS.len()) {
+            if present {
+                // SAFETY: `kobj` is in sysfs and `attr` lives as long as it;
+                // an existing file gives EEXIST, which is fine.
+                let ret =
+                    unsafe { bindings::sysfs_create_file_ns(kobj, attr.get(), core::ptr::null()) };
+                if ret != 0 && ret != -(bindings::EEXIST as i32) {
+                    return Err(Error::from_errno(ret));
+                }
+            } else {
+                // SAFETY: as above; a missing file is ignored.
+                unsafe { bindings::sysfs_remove_file_ns(kobj, attr.get(), core::ptr::null()) };
+            }
+        }
+        Ok(())
+    }
+
     /// Tells pollers of attribute `index` that it changed
     /// (`sysfs_notify`; mdadm --monitor waits on `array_state`).
     pub(crate) fn notify(&self, index: usize) {
-        if let Some(a) = T::ATTRS.get(index) {
+        if let Some(a) = Iterator::chain(T::ATTRS.iter(), T::OPTIONAL).nth(index) {
             // SAFETY: our kobject is live; the name is NUL-terminated.
             unsafe {
                 bindings::sysfs_notify(self.kobject(), core::ptr::null(), a.name.as_char_ptr())
@@ -249,8 +274,8 @@ impl<T: SysfsOps> SysfsDir<T> {
     }
 
     fn new(parent: *mut bindings::kobject, name: &CStr, owner: Arc<T>) -> Result<Self> {
-        let mut attrs = KVec::with_capacity(T::ATTRS.len(), GFP_KERNEL)?;
-        for a in T::ATTRS {
+        let mut attrs = KVec::with_capacity(T::ATTRS.len() + T::OPTIONAL.len(), GFP_KERNEL)?;
+        for a in Iterator::chain(T::ATTRS.iter(), T::OPTIONAL) {
             // Without lockdep the fields above are all there is.
             #[allow(clippy::needless_update)]
             let attr = Opaque::new(bindings::attribute {
@@ -298,7 +323,7 @@ impl<T: SysfsOps> SysfsDir<T> {
         // INVARIANT: added; our reference is the one from `kobject_init`.
         let dir = Self { inner };
         // SAFETY: `raw` is live while `dir` holds its reference.
-        for attr in unsafe { (*raw).attrs.iter() } {
+        for attr in unsafe { (*raw).attrs.iter().take(T::ATTRS.len()) } {
             // SAFETY: `kobj` is in sysfs and `attr` lives as long as it.
             let ret =
                 unsafe { bindings::sysfs_create_file_ns(kobj, attr.get(), core::ptr::null()) };

@@ -327,6 +327,9 @@ pub(crate) fn run(mddev: &MdDev, config: &mut Config, ro: Ro) -> Result {
     disk.set_capacity(pers.array_sectors());
     disk.changed();
     if let Some(dir) = parts.dir.as_ref() {
+        if pers.syncs() {
+            let _ = dir.set_optional(true);
+        }
         for b in config.rdevs.iter() {
             let mut name = [0u8; 16];
             if let Ok(link) = rdev::slot_link_name(b.rdev.raid_disk(), &mut name) {
@@ -341,6 +344,9 @@ pub(crate) fn run(mddev: &MdDev, config: &mut Config, ro: Ro) -> Result {
     // The layout stays as configured (raid0's resolved one is its own):
     // md reports -1 for a 1.x raid0 without a layout, and mdadm shows it.
     config.array_sectors = pers.array_sectors();
+    if ro == Ro::ReadWrite {
+        pers.writable();
+    }
     config.running = Some(pers);
     config.ro = ro;
     // Neither linear nor raid0 has anything to resync.
@@ -408,6 +414,7 @@ pub(crate) fn stop_level(mddev: &MdDev, config: &mut Config) {
         disk.changed();
     }
     if let Some(dir) = parts.dir.as_ref() {
+        let _ = dir.set_optional(false);
         for s in 0..config.raid_disks as i32 {
             let mut name = [0u8; 16];
             if let Ok(link) = rdev::slot_link_name(s, &mut name) {
@@ -515,6 +522,9 @@ pub(crate) fn set_writable(mddev: &MdDev, config: &mut Config, ro: Ro) {
     }
     mddev.read_only.store(false, Ordering::Release);
     config.ro = ro;
+    if let Some(pers) = config.running.as_ref() {
+        pers.writable();
+    }
     if let Some(dir) = parts.dir.as_ref() {
         dir.notify(ARRAY_STATE_ATTR);
     }

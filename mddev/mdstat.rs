@@ -66,10 +66,18 @@ fn write_all<W: Write>(w: &mut W) -> fmt::Result {
                 superblock,
             };
             let running = config.running.clone();
-            mdstat_format::write_array(w, &status, |w| match &running {
-                Some(p) => p.status(w),
-                None => Ok(()),
-            })?;
+            mdstat_format::write_array(
+                w,
+                &status,
+                |w| match &running {
+                    Some(p) => p.status(w),
+                    None => Ok(()),
+                },
+                |w| match &running {
+                    Some(p) if p.syncs() => p.status_sync(w),
+                    _ => Ok(false),
+                },
+            )?;
         }
     }
     mdstat_format::write_unused(w, &[])

@@ -66,6 +66,7 @@ pub(crate) fn write_array<W: Write>(
     w: &mut W,
     a: &ArrayStatus<'_>,
     status: impl FnOnce(&mut W) -> fmt::Result,
+    sync: impl FnOnce(&mut W) -> Result<bool, fmt::Error>,
 ) -> fmt::Result {
     write!(w, "{} : ", a.name)?;
     match a.personality {
@@ -112,6 +113,9 @@ pub(crate) fn write_array<W: Write>(
     if a.personality.is_some() {
         status(w)?;
         w.write_str("\n      ")?;
+        if sync(w)? {
+            w.write_str("\n      ")?;
+        }
     } else {
         w.write_str("\n       ")?;
     }

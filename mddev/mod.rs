@@ -25,6 +25,7 @@ mod personality;
 mod raid0;
 mod raid0_map;
 mod raid1;
+mod raid1_sync;
 mod read_balance;
 mod rdev;
 mod registry;
@@ -35,6 +36,8 @@ mod sb0;
 #[allow(dead_code)]
 mod sb1;
 mod sb_writer;
+#[allow(dead_code)]
+mod sync_status;
 #[allow(dead_code)]
 mod superblock;
 mod sysfs;

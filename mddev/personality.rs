@@ -61,6 +61,39 @@ pub(crate) struct Limits {
     pub(crate) max_sectors: u32,
 }
 
+/// md's redundancy group of attributes, present while a level that syncs
+/// runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SyncAttr {
+    /// `sync_action`
+    Action,
+    /// `sync_completed`
+    Completed,
+    /// `sync_speed`
+    Speed,
+    /// `degraded`
+    Degraded,
+    /// `mismatch_cnt`
+    MismatchCnt,
+    /// `sync_speed_min`
+    SpeedMin,
+    /// `sync_speed_max`
+    SpeedMax,
+}
+
+impl SyncAttr {
+    /// In the order of `MdDev`'s optional attributes.
+    pub(crate) const ALL: [SyncAttr; 7] = [
+        SyncAttr::Action,
+        SyncAttr::Completed,
+        SyncAttr::Speed,
+        SyncAttr::Degraded,
+        SyncAttr::MismatchCnt,
+        SyncAttr::SpeedMin,
+        SyncAttr::SpeedMax,
+    ];
+}
+
 /// A running array's level.
 pub(crate) trait Personality: Send + Sync {
     /// md's name of the level (`raid0`), as sysfs and /proc/mdstat show it.
@@ -81,6 +114,27 @@ pub(crate) trait Personality: Send + Sync {
     /// `__md_stop_writes`). Called before a stop and before going
     /// read-only.
     fn quiesce(&self) {}
+    /// The array takes writes now (it started read-write, or was made
+    /// writable): a level starts the resync it owes.
+    fn writable(&self) {}
+    /// Whether the level resyncs (md's `sync_request`): it has the
+    /// redundancy group in sysfs and a resync line in /proc/mdstat.
+    fn syncs(&self) -> bool {
+        false
+    }
+    /// Shows a redundancy-group attribute.
+    fn sync_show(&self, _attr: SyncAttr, _w: &mut dyn fmt::Write) -> fmt::Result {
+        Ok(())
+    }
+    /// Writes a redundancy-group attribute.
+    fn sync_store(&self, _attr: SyncAttr, _input: &[u8]) -> Result {
+        Err(EINVAL)
+    }
+    /// The resync line of /proc/mdstat (md's `status_resync`); returns
+    /// whether it wrote one.
+    fn status_sync(&self, _w: &mut dyn fmt::Write) -> core::result::Result<bool, fmt::Error> {
+        Ok(false)
+    }
     /// Whether no write is in flight since the array was last marked clean
     /// (md's `in_sync`; `array_state` shows `clean` or `active`).
     fn in_sync(&self) -> bool {

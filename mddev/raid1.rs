@@ -10,9 +10,11 @@
 use super::{
     names::DiskName,
     registry,
-    personality::{Geometry, Limits, Personality, Slot},
+    personality::{Geometry, Limits, Personality, Slot, SyncAttr},
     rdev::Rdev,
+    raid1_sync::SYNC_WORK,
     read_balance::{self, ArrayReadState, MirrorState},
+    sync_status::{self, Recovery, SyncAction},
     sb_writer::SbWriter,
     superblock::MAX_SECTOR,
 };
@@ -24,7 +26,7 @@ use crate::blockdev::{
 };
 use core::{
     fmt,
-    sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering},
+    sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering},
 };
 use kernel::{
     impl_has_work, new_condvar, new_mutex, new_work,
@@ -52,10 +54,10 @@ struct DirtyState {
 const MAX_MIRRORS: usize = fanout::MAX_TARGETS;
 
 /// One slot of the array.
-struct Mirror {
+pub(crate) struct Mirror {
     /// The member in the slot, if any.
-    member: Option<(Arc<MemberDev>, Arc<Rdev>)>,
-    data_offset: u64,
+    pub(crate) member: Option<(Arc<MemberDev>, Arc<Rdev>)>,
+    pub(crate) data_offset: u64,
     nonrot: bool,
     io_opt_sectors: u32,
     nr_pending: AtomicU32,
@@ -67,10 +69,11 @@ struct Mirror {
 /// The state the I/O path and its completions share.
 #[pin_data]
 pub(crate) struct Conf {
-    name: DiskName,
-    mirrors: KVec<Mirror>,
+    pub(crate) name: DiskName,
+    pub(crate) mirrors: KVec<Mirror>,
+    pub(crate) array_sectors: u64,
     /// Slots whose member works (bit per slot).
-    working: AtomicU64,
+    pub(crate) working: AtomicU64,
     /// Slots failed since the superblocks last recorded failures.
     newly_failed: AtomicU64,
     any_nonrot: bool,
@@ -79,7 +82,31 @@ pub(crate) struct Conf {
     /// Writes that a mirror missed, acknowledged once the superblocks say
     /// that mirror failed.
     held: BioStack,
-    sb: Option<Arc<SbWriter>>,
+    pub(crate) sb: Option<Arc<SbWriter>>,
+    /// A resync window holds off array I/O (md's barrier).
+    pub(crate) barrier: AtomicBool,
+    /// Array I/O in flight, counted against the barrier.
+    pub(crate) io_pending: AtomicU64,
+    /// Array I/O started so far: a resync above its minimum speed yields
+    /// while this moves.
+    pub(crate) io_gen: AtomicU64,
+    /// md's `recovery` bits.
+    #[pin]
+    pub(crate) recovery: Mutex<Recovery>,
+    /// The sync work runs.
+    pub(crate) sync_running: AtomicBool,
+    /// Sectors known in sync from the start (md's `resync_offset`).
+    pub(crate) resync_offset: AtomicU64,
+    /// Where the sync is (md's `curr_resync`).
+    pub(crate) curr_resync: AtomicU64,
+    /// Speed marks (md's `resync_mark`, `resync_mark_cnt`).
+    pub(crate) resync_mark: AtomicU64,
+    pub(crate) resync_mark_cnt: AtomicU64,
+    /// Sectors a check found to differ (md's `resync_mismatches`).
+    pub(crate) mismatches: AtomicU64,
+    /// `sync_speed_min`/`max` of this array (0: the system's).
+    pub(crate) speed_min: AtomicI32,
+    pub(crate) speed_max: AtomicI32,
     /// A stop is under way: no more waiting for a quiet period.
     stopping: AtomicBool,
     /// Writes in flight (md's `writes_pending`).
@@ -98,11 +125,14 @@ pub(crate) struct Conf {
     work: Work<Conf>,
     #[pin]
     clean_work: Work<Conf, CLEAN_WORK>,
+    #[pin]
+    sync_work: Work<Conf, SYNC_WORK>,
 }
 
 impl_has_work! {
     impl HasWork<Self> for Conf { self.work }
     impl HasWork<Self, CLEAN_WORK> for Conf { self.clean_work }
+    impl HasWork<Self, SYNC_WORK> for Conf { self.sync_work }
 }
 
 /// A running raid1 array.
@@ -180,19 +210,31 @@ impl Raid1 {
             raid_disks
         );
         let name = DiskName::checked(md_name.as_bytes()).map_err(|_| EINVAL)?;
-        let clean = sb
-            .as_ref()
-            .map_or(true, |sb| sb.state().resync_offset == MAX_SECTOR);
+        let resync_offset = sb.as_ref().map_or(MAX_SECTOR, |sb| sb.state().resync_offset);
+        let clean = sb.as_ref().map_or(true, |sb| sb.state().clean);
         let conf = Arc::pin_init(
             try_pin_init!(Conf {
                 name,
                 mirrors,
+                array_sectors,
                 working: AtomicU64::new(working),
                 newly_failed: AtomicU64::new(0),
                 any_nonrot,
                 retry: BioStack::new(),
                 held: BioStack::new(),
                 sb,
+                barrier: AtomicBool::new(false),
+                io_pending: AtomicU64::new(0),
+                io_gen: AtomicU64::new(0),
+                recovery <- new_mutex!(Recovery::NONE, "raid1::Conf::recovery"),
+                sync_running: AtomicBool::new(false),
+                resync_offset: AtomicU64::new(resync_offset),
+                curr_resync: AtomicU64::new(0),
+                resync_mark: AtomicU64::new(0),
+                resync_mark_cnt: AtomicU64::new(0),
+                mismatches: AtomicU64::new(0),
+                speed_min: AtomicI32::new(0),
+                speed_max: AtomicI32::new(0),
                 stopping: AtomicBool::new(false),
                 writes: AtomicU64::new(0),
                 write_gen: AtomicU64::new(0),
@@ -202,9 +244,14 @@ impl Raid1 {
                 clones <- ClonePool::new(2 * raid_disks as u32),
                 work <- new_work!("raid1::Conf::work"),
                 clean_work <- new_work!("raid1::Conf::clean_work"),
+                sync_work <- new_work!("raid1::Conf::sync_work"),
             }? Error),
             GFP_KERNEL,
         )?;
+        if !clean {
+            // Marked clean after a quiet period, unless writes come.
+            conf.kick_clean();
+        }
         Ok(Self {
             conf,
             slots,
@@ -222,7 +269,7 @@ impl Conf {
     /// md's `raid1_error`: the mirror in `slot` failed. Refused for the
     /// last working mirror (the array goes on, as a plain disk would);
     /// returns whether the mirror is out.
-    fn fail_mirror(&self, slot: usize) -> bool {
+    pub(crate) fn fail_mirror(&self, slot: usize) -> bool {
         let bit = 1u64 << slot;
         let mut cur = self.working.load(Ordering::Acquire);
         loop {
@@ -278,7 +325,7 @@ impl Conf {
     /// Sends a read to the mirror md would choose, leaving out `exclude`.
     fn read(self: &Arc<Self>, bio: Bio, exclude: u64) {
         let array = ArrayReadState {
-            resync_offset: MAX_SECTOR,
+            resync_offset: self.resync_offset.load(Ordering::Acquire),
             any_nonrot: self.any_nonrot,
         };
         let choice = read_balance::read_balance_by(
@@ -289,15 +336,18 @@ impl Conf {
             bio.sectors(),
         );
         let Some(choice) = choice else {
+            self.allow_barrier();
             return bio.fail();
         };
         let m = &self.mirrors[choice.disk];
         let Some((dev, _)) = &m.member else {
+            self.allow_barrier();
             return bio.fail();
         };
         m.next_seq_sect.store(choice.next_seq_sect, Ordering::Relaxed);
         m.seq_start.store(choice.seq_start, Ordering::Relaxed);
         m.nr_pending.fetch_add(1, Ordering::AcqRel);
+        self.io_gen.fetch_add(1, Ordering::Relaxed);
         let target = Target {
             member: dev,
             sector: m.data_offset + bio.sector(),
@@ -332,12 +382,17 @@ impl Conf {
     /// md's `md_write_end`: the last write out starts the quiet period.
     fn end_write(self: &Arc<Self>) {
         if self.writes.fetch_sub(1, Ordering::SeqCst) == 1 {
-            if let Some(core) = registry::CORE.get() {
-                let _ = core
-                    .misc_wq
-                    .queue()
-                    .enqueue::<Arc<Conf>, CLEAN_WORK>(self.clone());
-            }
+            self.kick_clean();
+        }
+    }
+
+    /// Starts the quiet period after which the array is marked clean.
+    pub(crate) fn kick_clean(self: &Arc<Self>) {
+        if let Some(core) = registry::CORE.get() {
+            let _ = core
+                .misc_wq
+                .queue()
+                .enqueue::<Arc<Conf>, CLEAN_WORK>(self.clone());
         }
     }
 
@@ -401,6 +456,7 @@ impl Conf {
             })
         });
         if targets.clone().next().is_none() {
+            self.allow_barrier();
             // A discard no mirror takes succeeds, as in md.
             return if discard { bio.end() } else { bio.fail() };
         }
@@ -410,6 +466,7 @@ impl Conf {
                 .fetch_add(1, Ordering::AcqRel);
         }
         self.start_write();
+        self.io_gen.fetch_add(1, Ordering::Relaxed);
         fanout::submit(bio, targets, &self.clones, self.clone());
     }
 }
@@ -424,6 +481,7 @@ impl FanoutDone for Conf {
                 m.head_position.store(head, Ordering::Relaxed);
             }
         }
+        this.allow_barrier();
         if original.is_write() {
             this.end_write();
         }
@@ -487,6 +545,8 @@ impl WorkItem for Conf {
         }
         let exclude = !this.working.load(Ordering::Acquire);
         for bio in this.retry.take_all() {
+            // The retry is new array I/O, counted against the barrier.
+            this.wait_barrier();
             this.read(bio, exclude);
         }
     }
@@ -550,6 +610,7 @@ impl Personality for Raid1 {
     }
 
     fn quiesce(&self) {
+        self.conf.stop_sync();
         // The queue is frozen; writes still completing are a moment away.
         while self.conf.writes.load(Ordering::SeqCst) != 0 {
             crate::blockdev::sleep_ms(1);
@@ -569,7 +630,69 @@ impl Personality for Raid1 {
         self.conf.in_sync.load(Ordering::Acquire)
     }
 
+    fn syncs(&self) -> bool {
+        true
+    }
+
+    fn sync_show(&self, attr: SyncAttr, w: &mut dyn fmt::Write) -> fmt::Result {
+        let c = &self.conf;
+        let mut w = WriteAdapter(w);
+        let w = &mut w;
+        match attr {
+            SyncAttr::Action => sync_status::write_sync_action(w, c.action()),
+            SyncAttr::Completed => sync_status::write_sync_completed(w, &c.progress()),
+            SyncAttr::Speed => sync_status::write_sync_speed(w, &c.progress()),
+            SyncAttr::Degraded => sync_status::write_degraded(
+                w,
+                (self.raid_disks - c.working.load(Ordering::Acquire).count_ones()) as i32,
+            ),
+            SyncAttr::MismatchCnt => {
+                sync_status::write_mismatch_cnt(w, c.mismatches.load(Ordering::Relaxed))
+            }
+            SyncAttr::SpeedMin => sync_status::write_sync_speed_limit(
+                w,
+                c.speed_min.load(Ordering::Relaxed),
+                crate::blockdev::wait::speed_limits().0,
+            ),
+            SyncAttr::SpeedMax => sync_status::write_sync_speed_limit(
+                w,
+                c.speed_max.load(Ordering::Relaxed),
+                crate::blockdev::wait::speed_limits().1,
+            ),
+        }
+    }
+
+    fn sync_store(&self, attr: SyncAttr, input: &[u8]) -> Result {
+        let c = &self.conf;
+        match attr {
+            SyncAttr::Action => c.store_action(SyncAction::parse(input).ok_or(EINVAL)?),
+            SyncAttr::SpeedMin | SyncAttr::SpeedMax => {
+                let v = sync_status::parse_sync_speed_limit(input).ok_or(EINVAL)?;
+                let field = if attr == SyncAttr::SpeedMin {
+                    &c.speed_min
+                } else {
+                    &c.speed_max
+                };
+                field.store(v, Ordering::Relaxed);
+                Ok(())
+            }
+            _ => Err(EINVAL),
+        }
+    }
+
+    fn status_sync(&self, w: &mut dyn fmt::Write) -> core::result::Result<bool, fmt::Error> {
+        let mut adapter = WriteAdapter(w);
+        sync_status::write_status_resync(&mut adapter, &self.conf.progress())
+    }
+
+    fn writable(&self) {
+        if self.conf.resync_offset.load(Ordering::Acquire) != MAX_SECTOR {
+            self.conf.start_sync(SyncAction::Resync);
+        }
+    }
+
     fn make_request(&self, bio: Bio, _pool: &BioSet) {
+        self.conf.wait_barrier();
         if bio.is_write() {
             self.conf.write(bio);
         } else {
@@ -584,5 +707,14 @@ impl Personality for Raid1 {
             w.write_str(if working & (1 << slot) != 0 { "U" } else { "_" })?;
         }
         w.write_str("]")
+    }
+}
+
+/// `dyn Write` as a sized `Write`, for the generic formatters.
+struct WriteAdapter<'a>(&'a mut dyn fmt::Write);
+
+impl fmt::Write for WriteAdapter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.write_str(s)
     }
 }

@@ -32,6 +32,8 @@ const METADATA_VERSION: usize = 6;
 const ARRAY_SIZE: usize = 7;
 const CONSISTENCY_POLICY: usize = 8;
 const RESYNC_START: usize = 9;
+/// The first of the optional attributes: md's redundancy group.
+const SYNC_FIRST: usize = 10;
 
 const fn attr(name: &'static kernel::str::CStr) -> Attr {
     Attr { name, mode: 0o644 }
@@ -68,9 +70,37 @@ impl SysfsOps for MdDev {
         attr(c_str!("consistency_policy")),
         attr(c_str!("resync_start")),
     ];
+    const OPTIONAL: &'static [Attr] = &[
+        attr(c_str!("sync_action")),
+        attr(c_str!("sync_completed")),
+        Attr {
+            name: c_str!("sync_speed"),
+            mode: 0o444,
+        },
+        Attr {
+            name: c_str!("degraded"),
+            mode: 0o444,
+        },
+        Attr {
+            name: c_str!("mismatch_cnt"),
+            mode: 0o444,
+        },
+        attr(c_str!("sync_speed_min")),
+        attr(c_str!("sync_speed_max")),
+    ];
 
     fn show(this: &Arc<Self>, index: usize, out: &mut SysfsOut) -> Result {
         let mddev = ActiveRef::get(this).ok_or(EBUSY)?;
+        if index >= SYNC_FIRST {
+            // Without the configuration lock: a stop removes these files
+            // with it held, waiting for readers.
+            let attr = *personality::SyncAttr::ALL.get(index - SYNC_FIRST).ok_or(EIO)?;
+            let pers = mddev.config.lock().running.clone();
+            return match pers {
+                Some(p) if p.syncs() => p.sync_show(attr, out).map_err(|_| EFBIG),
+                _ => Err(ENODEV),
+            };
+        }
         let config = mddev.config.lock();
         let written = match index {
             ARRAY_STATE => writeln!(out, "{}", array_state(&config).as_str()),
@@ -92,7 +122,9 @@ impl SysfsOps for MdDev {
             // The size follows the members unless set (md: "default").
             ARRAY_SIZE => writeln!(out, "default"),
             CONSISTENCY_POLICY => match &config.running {
-                // Neither linear nor raid0 has redundancy to keep consistent.
+                // A level with redundancy keeps it by resync; linear and
+                // raid0 have none to keep.
+                Some(p) if p.syncs() => writeln!(out, "resync"),
                 Some(_) => writeln!(out, "none"),
                 None => writeln!(out, "unknown"),
             },
@@ -130,6 +162,15 @@ impl SysfsOps for MdDev {
                 }
                 config.level = level;
                 Ok(())
+            }
+            i if i >= SYNC_FIRST => {
+                // Without the configuration lock, as in `show`.
+                let attr = *personality::SyncAttr::ALL.get(i - SYNC_FIRST).ok_or(EIO)?;
+                let pers = mddev.config.lock().running.clone();
+                match pers {
+                    Some(p) if p.syncs() => p.sync_store(attr, input),
+                    _ => Err(ENODEV),
+                }
             }
             // Geometry comes from superblocks or SET_ARRAY_INFO; sizes
             // and external metadata cannot be set through sysfs here.

@@ -192,7 +192,7 @@ fn mdstat_inactive_arrays() {
         superblock: Superblock::NonPersistent,
     };
     assert_eq!(
-        render(|w| write_array(w, &a, |_| Ok(()))),
+        render(|w| write_array(w, &a, |_| Ok(()), |_| Ok(false))),
         "md0 : inactive super non-persistent\n       \n"
     );
     let b = ArrayStatus {
@@ -200,7 +200,7 @@ fn mdstat_inactive_arrays() {
         ..a
     };
     assert_eq!(
-        render(|w| write_array(w, &b, |_| Ok(()))),
+        render(|w| write_array(w, &b, |_| Ok(()), |_| Ok(false))),
         "md0 : inactive\n       \n"
     );
     let members = [
@@ -227,7 +227,7 @@ fn mdstat_inactive_arrays() {
         ..a
     };
     assert_eq!(
-        render(|w| write_array(w, &c, |_| Ok(()))),
+        render(|w| write_array(w, &c, |_| Ok(()), |_| Ok(false))),
         "md0 : inactive vdb[1] vda[0](S)\n      2048 blocks super 1.2\n       \n"
     );
 }
