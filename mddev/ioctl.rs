@@ -294,13 +294,14 @@ fn set_disk_faulty(mddev: &Arc<MdDev>, arg: usize) -> Result {
     let Some(b) = config.rdevs.iter().find(|b| b.rdev.dev == dev) else {
         return Err(ENODEV);
     };
-    md_warn!(
-        "{}: {} cannot fail {}: the array has no redundancy\n",
-        mddev.name,
-        pers.name(),
-        b.rdev.name()
-    );
-    Err(EBUSY)
+    pers.fail_member(&b.rdev).inspect_err(|_| {
+        md_warn!(
+            "{}: {} cannot fail {}: the array would stop working\n",
+            mddev.name,
+            pers.name(),
+            b.rdev.name()
+        );
+    })
 }
 
 /// md's `hot_remove_disk`: members that fill a slot cannot go.

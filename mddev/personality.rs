@@ -117,6 +117,11 @@ pub(crate) trait Personality: Send + Sync {
     /// The array takes writes now (it started read-write, or was made
     /// writable): a level starts the resync it owes.
     fn writable(&self) {}
+    /// Fails the member `rdev` on request (`SET_DISK_FAULTY`, mdadm
+    /// --fail): `EBUSY` if the array cannot lose it (md: `MD_BROKEN`).
+    fn fail_member(&self, _rdev: &Rdev) -> Result {
+        Err(EBUSY)
+    }
     /// Whether the level resyncs (md's `sync_request`): it has the
     /// redundancy group in sysfs and a resync line in /proc/mdstat.
     fn syncs(&self) -> bool {

@@ -397,7 +397,7 @@ impl Conf {
     }
 
     /// Queues the work, on the module's queue, which a stop flushes.
-    fn kick(self: &Arc<Self>) {
+    pub(crate) fn kick(self: &Arc<Self>) {
         if let Some(core) = registry::CORE.get() {
             let _ = core.misc_wq.queue().enqueue::<Arc<Conf>, 0>(self.clone());
         }
@@ -632,6 +632,16 @@ impl Personality for Raid1 {
 
     fn syncs(&self) -> bool {
         true
+    }
+
+    fn fail_member(&self, rdev: &Rdev) -> Result {
+        let slot = usize::try_from(rdev.raid_disk()).map_err(|_| EBUSY)?;
+        if slot >= self.conf.mirrors.len() || !self.conf.fail_mirror(slot) {
+            return Err(EBUSY);
+        }
+        // The superblocks record it from the work.
+        self.conf.kick();
+        Ok(())
     }
 
     fn sync_show(&self, attr: SyncAttr, w: &mut dyn fmt::Write) -> fmt::Result {
