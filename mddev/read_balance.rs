@@ -197,6 +197,7 @@ pub(crate) fn head_position_after(sector: u64, sectors: u32) -> u64 {
 
 /// Which of `mirrors` serves a read of `sectors` from array sector `sector`
 /// (md's `read_balance`); `None` when none can, or the read is empty.
+#[allow(dead_code)] // The kernel reads its atomics per slot (`read_balance_by`).
 pub(crate) fn read_balance(
     mirrors: &[MirrorState],
     array: &ArrayReadState,

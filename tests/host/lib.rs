@@ -13,12 +13,16 @@ mod mdstat_format;
 mod names;
 #[path = "../../mddev/raid0_map.rs"]
 mod raid0_map;
+#[path = "../../mddev/read_balance.rs"]
+mod read_balance;
 #[path = "../../mddev/sb0.rs"]
 mod sb0;
 #[path = "../../mddev/sb1.rs"]
 mod sb1;
 #[path = "../../mddev/superblock.rs"]
 mod superblock;
+#[path = "../../mddev/sync_status.rs"]
+mod sync_status;
 #[path = "../../mddev/text.rs"]
 mod text;
 #[path = "../../mddev/uapi.rs"]
@@ -29,4 +33,8 @@ mod tests;
 #[cfg(test)]
 mod tests_maps;
 #[cfg(test)]
+mod tests_read_balance;
+#[cfg(test)]
 mod tests_superblock;
+#[cfg(test)]
+mod tests_sync_status;
