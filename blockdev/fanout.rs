@@ -140,7 +140,12 @@ pub(crate) fn submit<'a, C: FanoutDone>(
         // pool is live (the owner keeps it); GFP_NOIO from a mempool does
         // not fail for a sleeping caller.
         let clone = unsafe {
-            bindings::bio_alloc_clone(t.member.bdev_ptr(), original, super::bio::GFP_NOIO, pool.inner.get())
+            bindings::bio_alloc_clone(
+                t.member.bdev_ptr(),
+                original,
+                super::bio::GFP_NOIO,
+                pool.inner.get(),
+            )
         };
         let Some(clone) = NonNull::new(clone) else {
             // Cannot happen with GFP_NOIO; if it did, the clones made so far
@@ -179,7 +184,13 @@ pub(crate) fn submit<'a, C: FanoutDone>(
             };
         } else {
             // SAFETY: as above; `FRONT_PAD` has room for the index.
-            unsafe { clone.cast::<u8>().sub(FRONT_PAD).cast::<u32>().write(u32::from(t.tag)) };
+            unsafe {
+                clone
+                    .cast::<u8>()
+                    .sub(FRONT_PAD)
+                    .cast::<u32>()
+                    .write(u32::from(t.tag))
+            };
         }
         // SAFETY: the clone is complete and given to the block layer.
         unsafe { bindings::submit_bio_noacct(clone) };

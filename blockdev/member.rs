@@ -268,7 +268,12 @@ impl MemberDev {
 
 /// Whether the first `bytes` of two page lists hold the same data;
 /// `scratch` has room for two pages.
-pub(crate) fn pages_equal(a: &[Page], b: &[Page], bytes: usize, scratch: &mut [u8]) -> Result<bool> {
+pub(crate) fn pages_equal(
+    a: &[Page],
+    b: &[Page],
+    bytes: usize,
+    scratch: &mut [u8],
+) -> Result<bool> {
     let page = kernel::page::PAGE_SIZE;
     if scratch.len() < 2 * page {
         return Err(EINVAL);

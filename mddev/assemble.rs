@@ -382,7 +382,7 @@ fn superblock_writer(mddev: &MdDev, config: &Config) -> Result<Arc<SbWriter>> {
         dev_sectors: config.dev_sectors,
         md_minor: mddev.unit,
     };
-    Ok(Arc::pin_init(SbWriter::new(format, state, members)?, GFP_KERNEL)?)
+    Arc::pin_init(SbWriter::new(format, state, members)?, GFP_KERNEL)
 }
 
 /// How far a stop goes (md's `do_md_stop` modes).

@@ -26,8 +26,8 @@ mod raid0;
 mod raid0_map;
 mod raid1;
 mod raid1_sync;
-mod read_balance;
 mod rdev;
+mod read_balance;
 mod registry;
 // The superblock write side (events, roles, clean state) has no user until
 // a level with redundancy changes superblocks; linear and raid0 never do.
@@ -37,9 +37,9 @@ mod sb0;
 mod sb1;
 mod sb_writer;
 #[allow(dead_code)]
-mod sync_status;
-#[allow(dead_code)]
 mod superblock;
+#[allow(dead_code)]
+mod sync_status;
 mod sysfs;
 pub(crate) mod text;
 pub(crate) mod uapi;

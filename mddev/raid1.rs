@@ -9,14 +9,14 @@
 
 use super::{
     names::DiskName,
-    registry,
     personality::{Geometry, Limits, Personality, Slot, SyncAttr},
-    rdev::Rdev,
     raid1_sync::SYNC_WORK,
+    rdev::Rdev,
     read_balance::{self, ArrayReadState, MirrorState},
-    sync_status::{self, Recovery, SyncAction},
+    registry,
     sb_writer::SbWriter,
     superblock::MAX_SECTOR,
+    sync_status::{self, Recovery, SyncAction},
 };
 use crate::blockdev::{
     bio::{Bio, BioSet, BioStack},
@@ -210,7 +210,9 @@ impl Raid1 {
             raid_disks
         );
         let name = DiskName::checked(md_name.as_bytes()).map_err(|_| EINVAL)?;
-        let resync_offset = sb.as_ref().map_or(MAX_SECTOR, |sb| sb.state().resync_offset);
+        let resync_offset = sb
+            .as_ref()
+            .map_or(MAX_SECTOR, |sb| sb.state().resync_offset);
         let clean = sb.as_ref().map_or(true, |sb| sb.state().clean);
         let conf = Arc::pin_init(
             try_pin_init!(Conf {
@@ -279,10 +281,12 @@ impl Conf {
             if cur & !bit == 0 {
                 return false;
             }
-            match self
-                .working
-                .compare_exchange(cur, cur & !bit, Ordering::AcqRel, Ordering::Acquire)
-            {
+            match self.working.compare_exchange(
+                cur,
+                cur & !bit,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => break,
                 Err(c) => cur = c,
             }
@@ -344,7 +348,8 @@ impl Conf {
             self.allow_barrier();
             return bio.fail();
         };
-        m.next_seq_sect.store(choice.next_seq_sect, Ordering::Relaxed);
+        m.next_seq_sect
+            .store(choice.next_seq_sect, Ordering::Relaxed);
         m.seq_start.store(choice.seq_start, Ordering::Relaxed);
         m.nr_pending.fetch_add(1, Ordering::AcqRel);
         self.io_gen.fetch_add(1, Ordering::Relaxed);
@@ -444,17 +449,21 @@ impl Conf {
         let working = self.working.load(Ordering::Acquire);
         let discard = bio.is_discard();
         let sector = bio.sector();
-        let targets = self.mirrors.iter().enumerate().filter_map(move |(slot, m)| {
-            let (dev, _) = m.member.as_ref()?;
-            if working & (1 << slot) == 0 || (discard && !dev.supports_discard()) {
-                return None;
-            }
-            Some(Target {
-                member: dev,
-                sector: m.data_offset + sector,
-                tag: slot as u8,
-            })
-        });
+        let targets = self
+            .mirrors
+            .iter()
+            .enumerate()
+            .filter_map(move |(slot, m)| {
+                let (dev, _) = m.member.as_ref()?;
+                if working & (1 << slot) == 0 || (discard && !dev.supports_discard()) {
+                    return None;
+                }
+                Some(Target {
+                    member: dev,
+                    sector: m.data_offset + sector,
+                    tag: slot as u8,
+                })
+            });
         if targets.clone().next().is_none() {
             self.allow_barrier();
             // A discard no mirror takes succeeds, as in md.

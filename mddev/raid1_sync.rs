@@ -138,7 +138,10 @@ impl Conf {
         if recovery.contains(Recovery::RUNNING) || recovery.contains(Recovery::FROZEN) {
             return;
         }
-        *recovery = recovery.with(Recovery::RUNNING).with(bits).without(Recovery::INTR);
+        *recovery = recovery
+            .with(Recovery::RUNNING)
+            .with(bits)
+            .without(Recovery::INTR);
         drop(recovery);
         self.sync_running.store(true, Ordering::SeqCst);
         let _ = kernel::workqueue::system_unbound().enqueue::<Arc<Conf>, SYNC_WORK>(self.clone());
@@ -184,7 +187,8 @@ impl Conf {
         let (hz, mut mark) = (wait::hz(), wait::jiffies());
         self.resync_mark.store(mark, Ordering::Relaxed);
         self.resync_mark_cnt.store(start, Ordering::Relaxed);
-        self.curr_resync.store(start.max(sync_status::RESYNC_ACTIVE), Ordering::Release);
+        self.curr_resync
+            .store(start.max(sync_status::RESYNC_ACTIVE), Ordering::Release);
         let mut pos = start;
         let mut last_io = self.io_gen.load(Ordering::Relaxed);
         let mut checkpoint = start;
@@ -222,7 +226,15 @@ impl Conf {
             let n = WINDOW_SECTORS.min(max - pos);
             let bytes = (n * 512) as usize;
             self.raise_barrier();
-            let result = self.sync_window(pos, bytes, check, repair_only, working, &buffers, &mut scratch);
+            let result = self.sync_window(
+                pos,
+                bytes,
+                check,
+                repair_only,
+                working,
+                &buffers,
+                &mut scratch,
+            );
             self.lower_barrier();
             result?;
             pos += n;
@@ -291,7 +303,8 @@ impl Conf {
             if check {
                 io(slot, &buffers[slot], false)?;
                 if !blockdev::member::pages_equal(source_buf, &buffers[slot], bytes, scratch)? {
-                    self.mismatches.fetch_add((bytes / 512) as u64, Ordering::Relaxed);
+                    self.mismatches
+                        .fetch_add((bytes / 512) as u64, Ordering::Relaxed);
                     if !repair_only {
                         continue;
                     }
@@ -303,7 +316,6 @@ impl Conf {
         }
         Ok(())
     }
-
 }
 
 impl WorkItem<SYNC_WORK> for Conf {
@@ -312,7 +324,10 @@ impl WorkItem<SYNC_WORK> for Conf {
     fn run(this: Arc<Conf>) {
         let result = this.do_sync();
         if result.is_err() {
-            line_info!("md: {}: resync aborted: no mirror to copy from\n", this.name);
+            line_info!(
+                "md: {}: resync aborted: no mirror to copy from\n",
+                this.name
+            );
         }
         {
             let mut recovery = this.recovery.lock();

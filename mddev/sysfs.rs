@@ -94,7 +94,9 @@ impl SysfsOps for MdDev {
         if index >= SYNC_FIRST {
             // Without the configuration lock: a stop removes these files
             // with it held, waiting for readers.
-            let attr = *personality::SyncAttr::ALL.get(index - SYNC_FIRST).ok_or(EIO)?;
+            let attr = *personality::SyncAttr::ALL
+                .get(index - SYNC_FIRST)
+                .ok_or(EIO)?;
             let pers = mddev.config.lock().running.clone();
             return match pers {
                 Some(p) if p.syncs() => p.sync_show(attr, out).map_err(|_| EFBIG),

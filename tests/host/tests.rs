@@ -262,7 +262,7 @@ fn mdstat_active_array() {
         superblock: Superblock::Version(1, 2),
     };
     assert_eq!(
-        render(|w| write_array(w, &a, |w| w.write_str(" [2/1] [_U]"))),
+        render(|w| write_array(w, &a, |w| w.write_str(" [2/1] [_U]"), |_| Ok(false))),
         "md127 : active (read-only) raid1 vdb[1] vda[0](F)\n      2048 blocks super 1.2 [2/1] [_U]\n      \n"
     );
 }
