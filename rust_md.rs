@@ -8,7 +8,7 @@
 
 // pin-init macros of structures with many fields (raid1's state) nest
 // deeper than the default limit.
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 use kernel::{c_str, prelude::*};
 

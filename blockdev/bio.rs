@@ -281,6 +281,13 @@ impl BioStack {
         }
     }
 
+    /// Whether no bio waits here.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head
+            .load(core::sync::atomic::Ordering::Acquire)
+            .is_null()
+    }
+
     /// Every bio pushed so far, newest first.
     pub(crate) fn take_all(&self) -> BioStackIter {
         let head = self

@@ -364,6 +364,15 @@ impl<T: DiskOps> GenDisk<T> {
         unsafe { bindings::set_disk_ro(self.ptr.as_ptr(), read_only) };
     }
 
+    /// The logical block size of the disk's queue, bytes.
+    pub(crate) fn logical_block_size(&self) -> u32 {
+        // SAFETY: the disk and its queue are live while `self` is; the
+        // limits are read once.
+        unsafe {
+            core::ptr::read_volatile(&(*(*self.ptr.as_ptr()).queue).limits.logical_block_size)
+        }
+    }
+
     /// Writes back the disk's dirty page cache (`sync_blockdev`).
     pub(crate) fn sync(&self) -> Result {
         // SAFETY: `part0` lives as long as the disk.

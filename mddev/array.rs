@@ -8,6 +8,7 @@ use crate::blockdev::{
     disk::{DiskFops, DiskOps, GenDisk, InFlight, IoCell},
     log::{md_info, md_warn},
     sysfs::SysfsDir,
+    workqueue::OwnedQueue,
 };
 use core::{
     ops::Deref,
@@ -175,6 +176,9 @@ pub(crate) struct MdDev {
     pub(crate) parts: Mutex<Parts>,
     #[pin]
     del_work: Work<MdDev>,
+    /// md's `md_check_recovery`, run on the module's queue.
+    #[pin]
+    check_work: Work<MdDev, CHECK_WORK>,
     /// The running level, for the I/O path (see [`IoCell`]).
     pub(crate) io: IoCell<dyn Personality>,
     /// Refuse writes: a mirror of `Config::ro`, for the I/O path.
@@ -184,8 +188,12 @@ pub(crate) struct MdDev {
     pub(crate) bio_set: BioSet,
 }
 
+/// The work that checks a running array's members.
+const CHECK_WORK: u64 = 1;
+
 impl_has_work! {
     impl HasWork<Self> for MdDev { self.del_work }
+    impl HasWork<Self, CHECK_WORK> for MdDev { self.check_work }
 }
 
 /// The block device operations of every md disk.
@@ -214,6 +222,7 @@ impl MdDev {
             config <- new_mutex!(Config::clean(), "MdDev::config"),
             parts <- new_mutex!(Parts { dir: None, disk: Some(disk) }, "MdDev::parts"),
             del_work <- new_work!("MdDev::del_work"),
+            check_work <- new_work!("MdDev::check_work"),
             io,
             read_only: AtomicBool::new(false),
             bio_set <- BioSet::new(),
@@ -266,7 +275,7 @@ impl MdDev {
         self.deleted.store(true, Ordering::Release);
         // Queued with the registry locked, so that a later creation's
         // flush of the workqueue really waits for this deletion.
-        let _ = core.misc_wq.queue().enqueue(self.clone());
+        let _ = core.misc_wq.queue().enqueue::<Arc<MdDev>, 0>(self.clone());
     }
 
     /// md's `do_md_stop(mddev, 0)` for an array that is not running, after
@@ -309,6 +318,29 @@ impl MdDev {
         if !stopped {
             self.open.lock().closing = false;
         }
+    }
+}
+
+impl MdDev {
+    /// Queues md's check of the members on `queue`, unless it is queued.
+    pub(crate) fn kick_check(self: &Arc<Self>, queue: &OwnedQueue) {
+        let _ = queue
+            .queue()
+            .enqueue::<Arc<MdDev>, CHECK_WORK>(self.clone());
+    }
+}
+
+impl WorkItem<CHECK_WORK> for MdDev {
+    type Pointer = Arc<MdDev>;
+
+    /// md's `md_check_recovery` from the array's thread: spares join the
+    /// level, a recovery starts or resumes.
+    fn run(this: Arc<MdDev>) {
+        let Some(mddev) = ActiveRef::get(&this) else {
+            return;
+        };
+        let mut config = mddev.config.lock();
+        super::manage::check_recovery(&mddev, &mut config);
     }
 }
 

@@ -25,14 +25,12 @@ use kernel::{prelude::*, sync::Arc};
 /// `md/array_state`'s index, for notifying pollers.
 const ARRAY_STATE_ATTR: usize = 0;
 
-/// md's `md_add_new_disk` for an array that does not run.
+/// md's `md_add_new_disk`.
 pub(crate) fn add_new_disk(mddev: &MdDev, config: &mut Config, info: &MduDiskInfo) -> Result {
-    let dev = info.dev().ok_or_else(crate::blockdev::eoverflow)?;
     if config.running.is_some() {
-        // Hot-adding needs a level with redundancy.
-        md_warn!("{}: personality does not support diskops!\n", mddev.name);
-        return Err(EINVAL);
+        return super::manage::add_new_disk(mddev, config, info);
     }
+    let dev = info.dev().ok_or_else(crate::blockdev::eoverflow)?;
     if config.raid_disks == 0 {
         import_with_superblock(mddev, config, dev)
     } else {
@@ -58,10 +56,14 @@ fn open_member(dev: u32) -> Result<Arc<MemberDev>> {
     Ok(Arc::new(member, GFP_KERNEL)?)
 }
 
-/// Path 1 (Create, Assemble, Incremental): the member's superblock says
-/// everything; number, slot and state in the request are ignored, as md
-/// ignores them. Roles are settled when the array runs.
-fn import_with_superblock(mddev: &MdDev, config: &mut Config, dev: u32) -> Result {
+/// md's `md_import_device` for an array with superblocks of the version
+/// `SET_ARRAY_INFO` set: opens and claims `dev`, reads and checks its
+/// superblock.
+pub(crate) fn import_member(
+    mddev: &MdDev,
+    config: &Config,
+    dev: u32,
+) -> Result<(Arc<MemberDev>, LoadedSb)> {
     let format =
         Format::from_version(config.major_version, config.minor_version).ok_or_else(|| {
             md_warn!(
@@ -95,6 +97,15 @@ fn import_with_superblock(mddev: &MdDev, config: &mut Config, dev: u32) -> Resul
     })?;
     let parsed =
         superblock::load(format, &raw, size, member.logical_block_size()).map_err(refuse)?;
+    Ok((member, LoadedSb { parsed, raw }))
+}
+
+/// Path 1 (Create, Assemble, Incremental): the member's superblock says
+/// everything; number, slot and state in the request are ignored, as md
+/// ignores them. Roles are settled when the array runs.
+fn import_with_superblock(mddev: &MdDev, config: &mut Config, dev: u32) -> Result {
+    let (member, loaded) = import_member(mddev, config, dev)?;
+    let parsed = loaded.parsed;
     if let Some(first) = config
         .rdevs
         .iter()
@@ -111,7 +122,7 @@ fn import_with_superblock(mddev: &MdDev, config: &mut Config, dev: u32) -> Resul
     }
     let desc_nr = i32::try_from(parsed.desc_nr).map_err(|_| EINVAL)?;
     let rdev = Rdev::new(&member, desc_nr, parsed.data_offset, parsed.data_sectors);
-    bind(mddev, config, rdev, member, Some(LoadedSb { parsed, raw }))
+    bind(mddev, config, rdev, member, Some(loaded))
 }
 
 /// Path 3 (`mdadm --build`): no superblock; the request gives number, slot
@@ -145,7 +156,7 @@ fn import_without_superblock(
 }
 
 /// md's `bind_rdev_to_array`.
-fn bind(
+pub(crate) fn bind(
     mddev: &MdDev,
     config: &mut Config,
     rdev: Rdev,
@@ -169,9 +180,12 @@ fn bind(
     let bound = Bound::bind(rdev, member, sb, disk, dir)?;
     drop(parts);
     // md keeps the smallest member's size as the component size until
-    // superblocks or the level say otherwise.
+    // superblocks or the level say otherwise; a running array keeps its.
     let sectors = bound.rdev.sectors();
-    if sectors != 0 && (config.dev_sectors == 0 || sectors < config.dev_sectors) {
+    if config.running.is_none()
+        && sectors != 0
+        && (config.dev_sectors == 0 || sectors < config.dev_sectors)
+    {
         config.dev_sectors = sectors;
     }
     config.rdevs.push(bound, GFP_KERNEL)?;
@@ -205,6 +219,16 @@ fn analyze_superblocks(mddev: &MdDev, config: &mut Config) -> Result {
         match role {
             Ok(role) => {
                 let b = &config.rdevs[i];
+                // A member whose rebuild did not finish is rebuilt again,
+                // from the start, as a spare (md would go on from its
+                // recovery_offset).
+                let rebuilding =
+                    b.sb.as_ref()
+                        .is_some_and(|sb| sb.parsed.recovery_offset.is_some());
+                let role = match role {
+                    Role::Slot(_) if rebuilding => Role::Spare,
+                    role => role,
+                };
                 b.rdev.set_role(role);
                 b.rdev
                     .set_write_mostly(b.sb.as_ref().is_some_and(|sb| sb.parsed.write_mostly));
@@ -344,14 +368,19 @@ pub(crate) fn run(mddev: &MdDev, config: &mut Config, ro: Ro) -> Result {
     // The layout stays as configured (raid0's resolved one is its own):
     // md reports -1 for a 1.x raid0 without a layout, and mdadm shows it.
     config.array_sectors = pers.array_sectors();
-    if ro == Ro::ReadWrite {
-        pers.writable();
+    match ro {
+        Ro::ReadWrite => pers.writable(),
+        Ro::ReadOnly => pers.read_only(),
+        // raid1 takes the writes of an auto-read array as they come.
+        Ro::AutoRead => {}
     }
     config.running = Some(pers);
     config.ro = ro;
     // Neither linear nor raid0 has anything to resync.
     config.in_sync = true;
     mddev.config_changed(config);
+    // Spares assembled with a degraded array are rebuilt onto.
+    super::manage::check_recovery(mddev, config);
     Ok(())
 }
 
@@ -423,6 +452,15 @@ pub(crate) fn stop_level(mddev: &MdDev, config: &mut Config) {
         }
     }
     drop(parts);
+    // The members keep the superblocks the level last wrote, for the next
+    // start (an `inactive` array keeps its members).
+    if let Some(sb) = pers.superblocks() {
+        for b in config.rdevs.iter_mut() {
+            if let Some(current) = sb.current(&b.rdev) {
+                b.sb = Some(current);
+            }
+        }
+    }
     drop(pers);
     mddev.read_only.store(false, Ordering::Release);
     config.ro = Ro::ReadWrite;
@@ -469,6 +507,7 @@ pub(crate) fn set_readonly(mddev: &MdDev, config: &mut Config) -> Result {
         drop(frozen);
         if let Some(pers) = config.running.as_ref() {
             pers.quiesce();
+            pers.read_only();
         }
     }
     config.ro = Ro::ReadOnly;
@@ -528,4 +567,7 @@ pub(crate) fn set_writable(mddev: &MdDev, config: &mut Config, ro: Ro) {
     if let Some(dir) = parts.dir.as_ref() {
         dir.notify(ARRAY_STATE_ATTR);
     }
+    drop(parts);
+    // Spares waited for writes.
+    super::manage::check_recovery(mddev, config);
 }

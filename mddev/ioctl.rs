@@ -5,9 +5,13 @@
 use super::{
     array::{Config, Hold, MdDev, Ro},
     assemble::{self, StopMode},
+    manage,
     uapi::{self, IoctlAccess, MduArrayInfo, MduDiskInfo},
 };
-use crate::blockdev::{self, kvec, log::md_warn};
+use crate::blockdev::{
+    self,
+    log::{line_warn, md_warn},
+};
 use kernel::{prelude::*, sync::Arc, uaccess::UserSlice};
 
 /// Handles `cmd` for an open array; `arg` is a user pointer or a number.
@@ -88,7 +92,20 @@ fn configure(mddev: &Arc<MdDev>, cmd: u32, arg: usize) -> Result {
             return Ok(());
         }
         uapi::STOP_ARRAY_RO => return assemble::set_readonly(mddev, &mut config),
-        uapi::HOT_REMOVE_DISK => return hot_remove_disk(mddev, &mut config, arg),
+        uapi::HOT_REMOVE_DISK => {
+            if config.running.is_none() {
+                return Err(ENODEV);
+            }
+            return manage::hot_remove_disk(mddev, &mut config, decode_dev(arg));
+        }
+        // md: a member that left without missing an update may rejoin a
+        // read-only array (mdadm's re-add asks for it in sync).
+        uapi::ADD_NEW_DISK if config.running.is_some() => {
+            let info = read_disk_info(arg)?;
+            if info.state & uapi::MD_DISK_SYNC != 0 {
+                return manage::add_new_disk(mddev, &mut config, &info);
+            }
+        }
         _ => {}
     }
 
@@ -102,20 +119,14 @@ fn configure(mddev: &Arc<MdDev>, cmd: u32, arg: usize) -> Result {
         }
     }
     match cmd {
-        uapi::ADD_NEW_DISK => {
-            let mut bytes = [0u8; uapi::DISK_INFO_SIZE];
-            UserSlice::new(arg, bytes.len())
-                .reader()
-                .read_slice(&mut bytes)?;
-            assemble::add_new_disk(mddev, &mut config, &MduDiskInfo::from_bytes(&bytes))
-        }
+        uapi::ADD_NEW_DISK => assemble::add_new_disk(mddev, &mut config, &read_disk_info(arg)?),
         // md ignores RUN_ARRAY's argument (mdadm passes garbage or NULL).
         uapi::RUN_ARRAY => assemble::run(mddev, &mut config, Ro::ReadWrite),
         uapi::HOT_ADD_DISK => {
             if config.running.is_none() {
                 return Err(ENODEV);
             }
-            md_warn!("{}: personality does not support diskops!\n", mddev.name);
+            line_warn!("{}: personality does not support diskops!\n", mddev.name);
             Err(EINVAL)
         }
         // No bitmaps: removing the (absent) one is "no such file", adding
@@ -304,26 +315,13 @@ fn set_disk_faulty(mddev: &Arc<MdDev>, arg: usize) -> Result {
     })
 }
 
-/// md's `hot_remove_disk`: members that fill a slot cannot go.
-fn hot_remove_disk(mddev: &MdDev, config: &mut Config, arg: usize) -> Result {
-    if config.running.is_none() {
-        return Err(ENODEV);
-    }
-    let dev = decode_dev(arg);
-    let Some(i) = config.rdevs.iter().position(|b| b.rdev.dev == dev) else {
-        return Err(ENXIO);
-    };
-    if config.rdevs[i].rdev.raid_disk() >= 0 {
-        md_warn!(
-            "cannot remove active disk {} from {} ...\n",
-            config.rdevs[i].rdev.name(),
-            mddev.name
-        );
-        return Err(EBUSY);
-    }
-    drop(kvec::remove(&mut config.rdevs, i));
-    mddev.config_changed(config);
-    Ok(())
+/// `ADD_NEW_DISK`'s argument.
+fn read_disk_info(arg: usize) -> Result<MduDiskInfo> {
+    let mut bytes = [0u8; uapi::DISK_INFO_SIZE];
+    UserSlice::new(arg, bytes.len())
+        .reader()
+        .read_slice(&mut bytes)?;
+    Ok(MduDiskInfo::from_bytes(&bytes))
 }
 
 /// Wall-clock seconds, for `ctime`/`utime` (32 bits, as md's ABI).

@@ -17,6 +17,7 @@ mod assemble;
 mod ioctl;
 mod linear;
 mod linear_map;
+mod manage;
 pub(crate) mod mdstat;
 pub(crate) mod mdstat_format;
 pub(crate) mod names;
@@ -36,6 +37,7 @@ mod sb0;
 #[allow(dead_code)]
 mod sb1;
 mod sb_writer;
+mod spares;
 #[allow(dead_code)]
 mod superblock;
 #[allow(dead_code)]

@@ -51,6 +51,31 @@ pub(crate) struct Geometry {
     pub(crate) dev_sectors: u64,
 }
 
+/// What md's check of a running array's members (`md_check_recovery`)
+/// needs to know of its level.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct MemberStatus {
+    /// A resync, recovery, check or repair runs.
+    pub(crate) sync_running: bool,
+    /// `sync_action` is `frozen`: no sync starts, no spare joins.
+    pub(crate) frozen: bool,
+    /// A resync is owed: spares wait for it (md_choose_sync_action).
+    pub(crate) resync_pending: bool,
+    /// Slots (bit per slot) without a working member or one being rebuilt.
+    pub(crate) free_slots: u64,
+}
+
+/// A member that takes a slot of a running level.
+pub(crate) struct Joining {
+    /// The member; its slot number is `slot_nr`.
+    pub(crate) slot: Slot,
+    /// The slot.
+    pub(crate) slot_nr: u32,
+    /// It holds the array's data already (a re-add that missed nothing);
+    /// otherwise it is rebuilt there.
+    pub(crate) in_sync: bool,
+}
+
 /// Queue limits a level asks for, on top of those stacked from its members.
 pub(crate) struct Limits {
     /// Preferred minimum request, bytes.
@@ -121,6 +146,46 @@ pub(crate) trait Personality: Send + Sync {
     /// --fail): `EBUSY` if the array cannot lose it (md: `MD_BROKEN`).
     fn fail_member(&self, _rdev: &Rdev) -> Result {
         Err(EBUSY)
+    }
+    /// The array stops taking writes (read-only): a level writes no
+    /// superblock until [`Personality::writable`].
+    fn read_only(&self) {}
+    /// Whether members can join and leave while it runs (md's
+    /// `hot_add_disk`).
+    fn hot_members(&self) -> bool {
+        false
+    }
+    /// What md's check of the members looks at.
+    fn member_status(&self) -> MemberStatus {
+        MemberStatus::default()
+    }
+    /// Whether `rdev` has a slot in the level, failed or not: it cannot be
+    /// released before the level is replaced without it.
+    fn holds(&self, _rdev: &Rdev) -> bool {
+        false
+    }
+    /// The superblocks the level writes, for a level with members that
+    /// change.
+    fn superblocks(&self) -> Option<&Arc<SbWriter>> {
+        None
+    }
+    /// The members changed: the superblocks record it (md's
+    /// `MD_SB_CHANGE_DEVS`), and a member whose write fails fails.
+    fn update_superblocks(&self) {}
+    /// Before a member change, with the disk's queue frozen: stops the
+    /// sync and waits until no I/O of the level is in flight or waits for
+    /// its work (md's `mddev_suspend`), without recording a clean state.
+    /// The level is then replaced by [`Personality::successor`], or goes on
+    /// after [`Personality::undrain`].
+    fn drain(&self) {}
+    /// The member change failed: the drained level goes on.
+    fn undrain(&self) {}
+    /// After [`Personality::drain`]: a level for the same array that takes
+    /// over this one's state and members, without those that failed, and
+    /// with `joining` in their slots (md's `hot_remove_disk` and
+    /// `hot_add_disk`). It starts no sync: [`Personality::writable`] does.
+    fn successor(&self, _joining: KVec<Joining>) -> Result<Arc<dyn Personality>> {
+        Err(EINVAL)
     }
     /// Whether the level resyncs (md's `sync_request`): it has the
     /// redundancy group in sysfs and a resync line in /proc/mdstat.

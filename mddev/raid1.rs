@@ -9,13 +9,13 @@
 
 use super::{
     names::DiskName,
-    personality::{Geometry, Limits, Personality, Slot, SyncAttr},
+    personality::{Geometry, Joining, Limits, MemberStatus, Personality, Slot, SyncAttr},
     raid1_sync::SYNC_WORK,
     rdev::Rdev,
     read_balance::{self, ArrayReadState, MirrorState},
     registry,
     sb_writer::SbWriter,
-    superblock::MAX_SECTOR,
+    superblock::{Role, MAX_SECTOR},
     sync_status::{self, Recovery, SyncAction},
 };
 use crate::blockdev::{
@@ -66,6 +66,44 @@ pub(crate) struct Mirror {
     seq_start: AtomicU64,
 }
 
+impl Mirror {
+    /// A slot without a member.
+    fn empty() -> Self {
+        Self {
+            member: None,
+            data_offset: 0,
+            nonrot: false,
+            io_opt_sectors: 0,
+            nr_pending: AtomicU32::new(0),
+            head_position: AtomicU64::new(0),
+            next_seq_sect: AtomicU64::new(0),
+            seq_start: AtomicU64::new(read_balance::NO_SEQ_START),
+        }
+    }
+
+    /// A slot filled by `s`.
+    fn of(s: &Slot) -> Self {
+        Self {
+            member: Some((s.dev.clone(), s.rdev.clone())),
+            data_offset: s.data_offset,
+            nonrot: s.dev.is_nonrot(),
+            io_opt_sectors: s.dev.io_opt() >> 9,
+            ..Self::empty()
+        }
+    }
+}
+
+/// What a level that replaces another takes over from it, or a new one
+/// finds in the superblocks.
+struct Carried {
+    resync_offset: u64,
+    clean: bool,
+    mismatches: u64,
+    speed_min: i32,
+    speed_max: i32,
+    frozen: bool,
+}
+
 /// The state the I/O path and its completions share.
 #[pin_data]
 pub(crate) struct Conf {
@@ -74,14 +112,22 @@ pub(crate) struct Conf {
     pub(crate) array_sectors: u64,
     /// Slots whose member works (bit per slot).
     pub(crate) working: AtomicU64,
+    /// Slots whose member is being rebuilt: it takes writes, not reads.
+    pub(crate) recovering: AtomicU64,
+    /// Another level took over (a member change): no sync starts here.
+    pub(crate) retired: AtomicBool,
+    /// A member change waits for the I/O in flight (see `drain`).
+    pub(crate) draining: AtomicBool,
+    /// The array is read-only: no sync may run (md_do_sync).
+    pub(crate) read_only: AtomicBool,
     /// Slots failed since the superblocks last recorded failures.
-    newly_failed: AtomicU64,
+    pub(crate) newly_failed: AtomicU64,
     any_nonrot: bool,
     /// Failed reads, to retry on another mirror.
-    retry: BioStack,
+    pub(crate) retry: BioStack,
     /// Writes that a mirror missed, acknowledged once the superblocks say
     /// that mirror failed.
-    held: BioStack,
+    pub(crate) held: BioStack,
     pub(crate) sb: Option<Arc<SbWriter>>,
     /// A resync window holds off array I/O (md's barrier).
     pub(crate) barrier: AtomicBool,
@@ -139,6 +185,8 @@ impl_has_work! {
 pub(crate) struct Raid1 {
     conf: Arc<Conf>,
     slots: KVec<Slot>,
+    /// The slot number of each of `slots`.
+    slot_nr: KVec<usize>,
     array_sectors: u64,
     raid_disks: u32,
 }
@@ -172,29 +220,13 @@ impl Raid1 {
         }
         let mut mirrors = KVec::with_capacity(raid_disks, GFP_KERNEL)?;
         for _ in 0..raid_disks {
-            mirrors.push(
-                Mirror {
-                    member: None,
-                    data_offset: 0,
-                    nonrot: false,
-                    io_opt_sectors: 0,
-                    nr_pending: AtomicU32::new(0),
-                    head_position: AtomicU64::new(0),
-                    next_seq_sect: AtomicU64::new(0),
-                    seq_start: AtomicU64::new(read_balance::NO_SEQ_START),
-                },
-                GFP_KERNEL,
-            )?;
+            mirrors.push(Mirror::empty(), GFP_KERNEL)?;
         }
         let mut working = 0u64;
         let mut array_sectors = u64::MAX;
         for s in slots.iter() {
             let slot = s.rdev.raid_disk() as usize;
-            let m = mirrors.get_mut(slot).ok_or(EINVAL)?;
-            m.member = Some((s.dev.clone(), s.rdev.clone()));
-            m.data_offset = s.data_offset;
-            m.nonrot = s.dev.is_nonrot();
-            m.io_opt_sectors = s.dev.io_opt() >> 9;
+            *mirrors.get_mut(slot).ok_or(EINVAL)? = Mirror::of(s);
             working |= 1 << slot;
             array_sectors = array_sectors.min(s.sectors);
         }
@@ -202,7 +234,6 @@ impl Raid1 {
         if geo.dev_sectors != 0 {
             array_sectors = array_sectors.min(geo.dev_sectors);
         }
-        let any_nonrot = mirrors.iter().any(|m| m.member.is_some() && m.nonrot);
         crate::blockdev::log::line_info!(
             "md/raid1:{}: active with {} out of {} mirrors\n",
             md_name,
@@ -210,16 +241,78 @@ impl Raid1 {
             raid_disks
         );
         let name = DiskName::checked(md_name.as_bytes()).map_err(|_| EINVAL)?;
-        let resync_offset = sb
-            .as_ref()
-            .map_or(MAX_SECTOR, |sb| sb.state().resync_offset);
-        let clean = sb.as_ref().map_or(true, |sb| sb.state().clean);
+        let carried = Carried {
+            resync_offset: sb
+                .as_ref()
+                .map_or(MAX_SECTOR, |sb| sb.state().resync_offset),
+            clean: sb.as_ref().map_or(true, |sb| sb.state().clean),
+            mismatches: 0,
+            speed_min: 0,
+            speed_max: 0,
+            frozen: false,
+        };
+        let conf = Conf::start(name, mirrors, array_sectors, working, 0, sb, carried)?;
+        Self::with_conf(conf, raid_disks as u32)
+    }
+
+    /// The level around `conf`: its members in slot order.
+    fn with_conf(conf: Arc<Conf>, raid_disks: u32) -> Result<Self> {
+        let mut slots = KVec::with_capacity(conf.mirrors.len(), GFP_KERNEL)?;
+        let mut slot_nr = KVec::with_capacity(conf.mirrors.len(), GFP_KERNEL)?;
+        for (nr, m) in conf.mirrors.iter().enumerate() {
+            if let Some((dev, rdev)) = &m.member {
+                slots.push(
+                    Slot {
+                        dev: dev.clone(),
+                        data_offset: m.data_offset,
+                        sectors: rdev.sectors(),
+                        rdev: rdev.clone(),
+                    },
+                    GFP_KERNEL,
+                )?;
+                slot_nr.push(nr, GFP_KERNEL)?;
+            }
+        }
+        Ok(Self {
+            array_sectors: conf.array_sectors,
+            conf,
+            slots,
+            slot_nr,
+            raid_disks,
+        })
+    }
+}
+
+impl Conf {
+    /// The shared state of a level with `mirrors`, of which `working` work
+    /// and `recovering` are being rebuilt.
+    fn start(
+        name: DiskName,
+        mirrors: KVec<Mirror>,
+        array_sectors: u64,
+        working: u64,
+        recovering: u64,
+        sb: Option<Arc<SbWriter>>,
+        carried: Carried,
+    ) -> Result<Arc<Self>> {
+        let any_nonrot = mirrors.iter().any(|m| m.member.is_some() && m.nonrot);
+        let clean = carried.clean;
+        let recovery = if carried.frozen {
+            Recovery::FROZEN
+        } else {
+            Recovery::NONE
+        };
+        let reserve = 2 * mirrors.len() as u32;
         let conf = Arc::pin_init(
             try_pin_init!(Conf {
                 name,
                 mirrors,
                 array_sectors,
                 working: AtomicU64::new(working),
+                recovering: AtomicU64::new(recovering),
+                retired: AtomicBool::new(false),
+                draining: AtomicBool::new(false),
+                read_only: AtomicBool::new(false),
                 newly_failed: AtomicU64::new(0),
                 any_nonrot,
                 retry: BioStack::new(),
@@ -228,22 +321,22 @@ impl Raid1 {
                 barrier: AtomicBool::new(false),
                 io_pending: AtomicU64::new(0),
                 io_gen: AtomicU64::new(0),
-                recovery <- new_mutex!(Recovery::NONE, "raid1::Conf::recovery"),
+                recovery <- new_mutex!(recovery, "raid1::Conf::recovery"),
                 sync_running: AtomicBool::new(false),
-                resync_offset: AtomicU64::new(resync_offset),
+                resync_offset: AtomicU64::new(carried.resync_offset),
                 curr_resync: AtomicU64::new(0),
                 resync_mark: AtomicU64::new(0),
                 resync_mark_cnt: AtomicU64::new(0),
-                mismatches: AtomicU64::new(0),
-                speed_min: AtomicI32::new(0),
-                speed_max: AtomicI32::new(0),
+                mismatches: AtomicU64::new(carried.mismatches),
+                speed_min: AtomicI32::new(carried.speed_min),
+                speed_max: AtomicI32::new(carried.speed_max),
                 stopping: AtomicBool::new(false),
                 writes: AtomicU64::new(0),
                 write_gen: AtomicU64::new(0),
                 in_sync: AtomicBool::new(clean),
                 dirty <- new_mutex!(DirtyState { in_sync: clean, wanted: false }, "raid1::Conf::dirty"),
                 dirty_done <- new_condvar!("raid1::Conf::dirty_done"),
-                clones <- ClonePool::new(2 * raid_disks as u32),
+                clones <- ClonePool::new(reserve),
                 work <- new_work!("raid1::Conf::work"),
                 clean_work <- new_work!("raid1::Conf::clean_work"),
                 sync_work <- new_work!("raid1::Conf::sync_work"),
@@ -254,44 +347,75 @@ impl Raid1 {
             // Marked clean after a quiet period, unless writes come.
             conf.kick_clean();
         }
-        Ok(Self {
-            conf,
-            slots,
-            array_sectors,
-            raid_disks: raid_disks as u32,
-        })
+        Ok(conf)
     }
-}
 
-impl Conf {
+    /// What a level that takes over from this one keeps.
+    fn carried(&self) -> Carried {
+        Carried {
+            resync_offset: self.resync_offset.load(Ordering::Acquire),
+            clean: self.dirty.lock().in_sync,
+            mismatches: self.mismatches.load(Ordering::Relaxed),
+            speed_min: self.speed_min.load(Ordering::Relaxed),
+            speed_max: self.speed_max.load(Ordering::Relaxed),
+            frozen: self.recovery.lock().contains(Recovery::FROZEN),
+        }
+    }
+
+    /// Asks md's check of the members (spares to rebuild onto, a
+    /// recovery to resume) to run.
+    pub(crate) fn kick_check(&self) {
+        if let Some(core) = registry::CORE.get() {
+            core.kick_check(&self.name);
+        }
+    }
+
+    /// The name of the member in `slot`, for the log.
+    pub(crate) fn member_name(&self, slot: usize) -> &str {
+        self.mirrors
+            .get(slot)
+            .and_then(|m| m.member.as_ref())
+            .map_or("?", |(dev, _)| dev.name())
+    }
+
     fn working_count(&self) -> u32 {
         self.working.load(Ordering::Acquire).count_ones()
     }
 
     /// md's `raid1_error`: the mirror in `slot` failed. Refused for the
     /// last working mirror (the array goes on, as a plain disk would);
-    /// returns whether the mirror is out.
-    pub(crate) fn fail_mirror(&self, slot: usize) -> bool {
+    /// returns whether the mirror is out. A member being rebuilt can
+    /// always fail. Any context.
+    pub(crate) fn fail_mirror(self: &Arc<Self>, slot: usize) -> bool {
         let bit = 1u64 << slot;
-        let mut cur = self.working.load(Ordering::Acquire);
-        loop {
-            if cur & bit == 0 {
-                return true;
-            }
-            if cur & !bit == 0 {
-                return false;
-            }
-            match self.working.compare_exchange(
-                cur,
-                cur & !bit,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => break,
-                Err(c) => cur = c,
+        if self.recovering.fetch_and(!bit, Ordering::AcqRel) & bit == 0 {
+            let mut cur = self.working.load(Ordering::Acquire);
+            loop {
+                if cur & bit == 0 {
+                    return true;
+                }
+                if cur & !bit == 0 {
+                    return false;
+                }
+                match self.working.compare_exchange(
+                    cur,
+                    cur & !bit,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => break,
+                    Err(c) => cur = c,
+                }
             }
         }
+        // Faulty at once, as md: superblock writes leave it out from here
+        // on, and it can be removed.
+        if let Some((_, rdev)) = &self.mirrors[slot].member {
+            rdev.set_role(Role::Faulty);
+        }
         self.newly_failed.fetch_or(bit, Ordering::AcqRel);
+        // The work records it in the superblocks.
+        self.kick();
         if let Some((dev, _)) = &self.mirrors[slot].member {
             line_warn!(
                 "md/raid1:{}: Disk failure on {}, disabling device.\n",
@@ -395,16 +519,17 @@ impl Conf {
     pub(crate) fn kick_clean(self: &Arc<Self>) {
         if let Some(core) = registry::CORE.get() {
             let _ = core
-                .misc_wq
+                .level_wq
                 .queue()
                 .enqueue::<Arc<Conf>, CLEAN_WORK>(self.clone());
         }
     }
 
-    /// Queues the work, on the module's queue, which a stop flushes.
+    /// Queues the work, on the module's queue for levels, which a stop and
+    /// a member change flush.
     pub(crate) fn kick(self: &Arc<Self>) {
         if let Some(core) = registry::CORE.get() {
-            let _ = core.misc_wq.queue().enqueue::<Arc<Conf>, 0>(self.clone());
+            let _ = core.level_wq.queue().enqueue::<Arc<Conf>, 0>(self.clone());
         }
     }
 
@@ -444,9 +569,12 @@ impl Conf {
         true
     }
 
-    /// Sends a write to every working mirror.
+    /// Sends a write to every working mirror and every one being rebuilt.
     fn write(self: &Arc<Self>, bio: Bio) {
-        let working = self.working.load(Ordering::Acquire);
+        // `recovering` first: a member whose rebuild ends joins `working`
+        // before it leaves `recovering`, so it is in one or the other.
+        let recovering = self.recovering.load(Ordering::Acquire);
+        let working = self.working.load(Ordering::Acquire) | recovering;
         let discard = bio.is_discard();
         let sector = bio.sector();
         let targets = self
@@ -481,7 +609,7 @@ impl Conf {
 }
 
 impl FanoutDone for Conf {
-    fn done(this: Arc<Self>, mut original: Bio, sent: u64, failed: u64) {
+    fn done(this: Arc<Self>, original: Bio, sent: u64, failed: u64) {
         let head = read_balance::head_position_after(original.sector(), original.sectors());
         for slot in 0..this.mirrors.len() {
             if sent & (1 << slot) != 0 {
@@ -490,33 +618,43 @@ impl FanoutDone for Conf {
                 m.head_position.store(head, Ordering::Relaxed);
             }
         }
-        this.allow_barrier();
         if original.is_write() {
             this.end_write();
         }
+        this.finish(original, sent, failed);
+        // Last: once no I/O is pending, whatever it left for the work is
+        // queued (a member change waits for both).
+        this.allow_barrier();
+    }
+}
+
+impl Conf {
+    /// Ends a bio whose clones completed, or hands it to the work.
+    fn finish(self: &Arc<Self>, mut original: Bio, sent: u64, failed: u64) {
         if failed == 0 {
             return original.end();
         }
         let mut out = 0u64;
-        for slot in 0..this.mirrors.len() {
-            if failed & (1 << slot) != 0 && this.fail_mirror(slot) {
+        for slot in 0..self.mirrors.len() {
+            if failed & (1 << slot) != 0 && self.fail_mirror(slot) {
                 out |= 1 << slot;
             }
         }
         if original.is_write() {
-            // Written where it did not fail; if nowhere, it failed.
-            if sent & !failed == 0 {
+            // Written where it did not fail; if on no working mirror, it
+            // failed (a member being rebuilt holds no data yet).
+            if sent & !failed & self.working.load(Ordering::Acquire) == 0 {
                 original.set_failed();
             }
             // Acknowledged once the superblocks say which mirrors missed it.
-            this.held.push(original);
+            self.held.push(original);
         } else if out == 0 {
             // The last working mirror could not read it: nowhere else to go.
             return original.fail();
         } else {
-            this.retry.push(original);
+            self.retry.push(original);
         }
-        this.kick();
+        self.kick();
     }
 }
 
@@ -533,21 +671,12 @@ impl WorkItem for Conf {
         let held = this.held.take_all();
         let failed = this.newly_failed.swap(0, Ordering::AcqRel);
         if failed != 0 {
-            for (slot, m) in this.mirrors.iter().enumerate() {
-                if failed & (1 << slot) != 0 {
-                    if let Some((_, rdev)) = &m.member {
-                        rdev.set_role(super::superblock::Role::Faulty);
-                    }
-                }
-            }
+            // `fail_mirror` made the members faulty.
             if let Some(sb) = &this.sb {
-                let write_failed = sb.update(|_| {});
-                for slot in 0..this.mirrors.len() {
-                    if write_failed & (1 << slot) != 0 {
-                        this.fail_mirror(slot);
-                    }
-                }
+                this.fail_unwritten(sb.update(|_| {}));
             }
+            // A spare may take the place (md_check_recovery).
+            this.kick_check();
         }
         for bio in held {
             bio.end();
@@ -557,6 +686,10 @@ impl WorkItem for Conf {
             // The retry is new array I/O, counted against the barrier.
             this.wait_barrier();
             this.read(bio, exclude);
+        }
+        // Members whose superblock write failed are recorded next time.
+        if this.newly_failed.load(Ordering::Acquire) != 0 {
+            this.kick();
         }
     }
 }
@@ -603,11 +736,12 @@ impl Personality for Raid1 {
     }
 
     fn slot_works(&self, index: usize) -> bool {
-        let Some(s) = self.slots.get(index) else {
+        let Some(&slot) = self.slot_nr.get(index) else {
             return false;
         };
-        let slot = s.rdev.raid_disk();
-        slot >= 0 && self.conf.working.load(Ordering::Acquire) & (1 << slot) != 0
+        let c = &self.conf;
+        let recovering = c.recovering.load(Ordering::Acquire);
+        (c.working.load(Ordering::Acquire) | recovering) & (1 << slot) != 0
     }
 
     fn limits(&self) -> Limits {
@@ -620,15 +754,9 @@ impl Personality for Raid1 {
 
     fn quiesce(&self) {
         self.conf.stop_sync();
-        // The queue is frozen; writes still completing are a moment away.
-        while self.conf.writes.load(Ordering::SeqCst) != 0 {
-            crate::blockdev::sleep_ms(1);
-        }
         // Failures still to record, and no work left holding the members.
         self.conf.stopping.store(true, Ordering::Release);
-        if let Some(core) = registry::CORE.get() {
-            core.misc_wq.flush();
-        }
+        self.conf.drain_io();
         while !self.conf.mark_clean() {
             crate::blockdev::sleep_ms(1);
         }
@@ -644,13 +772,151 @@ impl Personality for Raid1 {
     }
 
     fn fail_member(&self, rdev: &Rdev) -> Result {
-        let slot = usize::try_from(rdev.raid_disk()).map_err(|_| EBUSY)?;
-        if slot >= self.conf.mirrors.len() || !self.conf.fail_mirror(slot) {
+        let c = &self.conf;
+        let Ok(slot) = usize::try_from(rdev.raid_disk()) else {
+            // A spare fails at once (raid1_error); a failed member stays
+            // failed.
+            if !rdev.faulty() {
+                rdev.set_role(Role::Faulty);
+                line_warn!(
+                    "md/raid1:{}: Disk failure on {}, disabling device.\n",
+                    c.name,
+                    rdev.name()
+                );
+                line_warn!(
+                    "md/raid1:{}: Operation continuing on {} devices.\n",
+                    c.name,
+                    c.working_count()
+                );
+                if let Some(sb) = &c.sb {
+                    c.fail_unwritten(sb.update(|_| {}));
+                }
+            }
+            return Ok(());
+        };
+        // The work records it in the superblocks.
+        if slot >= c.mirrors.len() || !c.fail_mirror(slot) {
             return Err(EBUSY);
         }
-        // The superblocks record it from the work.
-        self.conf.kick();
         Ok(())
+    }
+
+    fn read_only(&self) {
+        self.conf.read_only.store(true, Ordering::Release);
+        if let Some(sb) = &self.conf.sb {
+            sb.set_read_only(true);
+        }
+    }
+
+    fn hot_members(&self) -> bool {
+        true
+    }
+
+    fn member_status(&self) -> MemberStatus {
+        let c = &self.conf;
+        let recovery = *c.recovery.lock();
+        let used = c.working.load(Ordering::Acquire) | c.recovering.load(Ordering::Acquire);
+        let all = if self.raid_disks >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.raid_disks) - 1
+        };
+        MemberStatus {
+            sync_running: recovery.contains(Recovery::RUNNING),
+            frozen: recovery.contains(Recovery::FROZEN),
+            resync_pending: c.resync_offset.load(Ordering::Acquire) != MAX_SECTOR,
+            free_slots: all & !used,
+        }
+    }
+
+    fn holds(&self, rdev: &Rdev) -> bool {
+        self.conf.mirrors.iter().any(|m| {
+            m.member
+                .as_ref()
+                .is_some_and(|(_, r)| core::ptr::eq(&**r, rdev))
+        })
+    }
+
+    fn superblocks(&self) -> Option<&Arc<SbWriter>> {
+        self.conf.sb.as_ref()
+    }
+
+    fn update_superblocks(&self) {
+        let c = &self.conf;
+        if let Some(sb) = &c.sb {
+            c.fail_unwritten(sb.update(|_| {}));
+        }
+        if c.newly_failed.load(Ordering::Acquire) != 0 {
+            c.kick();
+        }
+    }
+
+    fn drain(&self) {
+        let c = &self.conf;
+        // No sync may start here any more, even from a sysfs write that
+        // still sees this level.
+        c.retired.store(true, Ordering::Release);
+        c.stop_sync();
+        c.stopping.store(true, Ordering::Release);
+        c.drain_io();
+    }
+
+    fn undrain(&self) {
+        let c = &self.conf;
+        c.stopping.store(false, Ordering::Release);
+        c.retired.store(false, Ordering::Release);
+        if !c.in_sync.load(Ordering::Acquire) {
+            c.kick_clean();
+        }
+    }
+
+    fn successor(&self, joining: KVec<Joining>) -> Result<Arc<dyn Personality>> {
+        let old = &self.conf;
+        let mut working = old.working.load(Ordering::Acquire);
+        let mut recovering = old.recovering.load(Ordering::Acquire);
+        let mut mirrors = KVec::with_capacity(old.mirrors.len(), GFP_KERNEL)?;
+        for (slot, m) in old.mirrors.iter().enumerate() {
+            // Failed members leave their slots (md's remove_spares).
+            let kept = (working | recovering) & (1 << slot) != 0;
+            let mirror = match &m.member {
+                Some((dev, rdev)) if kept => Mirror {
+                    member: Some((dev.clone(), rdev.clone())),
+                    data_offset: m.data_offset,
+                    nonrot: m.nonrot,
+                    io_opt_sectors: m.io_opt_sectors,
+                    head_position: AtomicU64::new(m.head_position.load(Ordering::Relaxed)),
+                    ..Mirror::empty()
+                },
+                _ => Mirror::empty(),
+            };
+            mirrors.push(mirror, GFP_KERNEL)?;
+        }
+        for j in joining.iter() {
+            let slot = j.slot_nr as usize;
+            let m = mirrors.get_mut(slot).ok_or(EINVAL)?;
+            if m.member.is_some() {
+                return Err(EBUSY);
+            }
+            *m = Mirror::of(&j.slot);
+            if j.in_sync {
+                working |= 1 << slot;
+            } else {
+                recovering |= 1 << slot;
+            }
+        }
+        let conf = Conf::start(
+            old.name,
+            mirrors,
+            old.array_sectors,
+            working,
+            recovering,
+            old.sb.clone(),
+            old.carried(),
+        )?;
+        Ok(Arc::new(
+            Self::with_conf(conf, self.raid_disks)?,
+            GFP_KERNEL,
+        )?)
     }
 
     fn sync_show(&self, attr: SyncAttr, w: &mut dyn fmt::Write) -> fmt::Result {
@@ -705,9 +971,11 @@ impl Personality for Raid1 {
     }
 
     fn writable(&self) {
-        if self.conf.resync_offset.load(Ordering::Acquire) != MAX_SECTOR {
-            self.conf.start_sync(SyncAction::Resync);
+        self.conf.read_only.store(false, Ordering::Release);
+        if let Some(sb) = &self.conf.sb {
+            sb.set_read_only(false);
         }
+        self.conf.start_owed_sync();
     }
 
     fn make_request(&self, bio: Bio, _pool: &BioSet) {

@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! raid1's resync, check and repair (md's `md_do_sync` with raid1's
-//! `sync_request`): window by window, with all other I/O held off while a
-//! window is copied (a barrier, as raid1 had before its bucketed barriers),
-//! throttled by `/proc/sys/dev/raid/speed_limit_{min,max}`, resumable from
-//! the checkpoint in the superblocks.
+//! raid1's resync, recovery, check and repair (md's `md_do_sync` with
+//! raid1's `sync_request`): window by window, with all other I/O held off
+//! while a window is copied (a barrier, as raid1 had before its bucketed
+//! barriers), throttled by `/proc/sys/dev/raid/speed_limit_{min,max}`; a
+//! resync resumes from the checkpoint in the superblocks.
 
 use super::{
     raid1::Conf,
+    rdev::Rdev,
+    registry,
+    superblock::Role,
     sync_status::{self, ActionInputs, Recovery, SyncAction, SyncProgress, SyncWindow, Throttle},
 };
-use crate::blockdev::{self, log::line_info, wait};
+use crate::blockdev::{
+    self,
+    log::{line_info, line_warn},
+    wait,
+};
 use core::sync::atomic::Ordering;
 use kernel::{page::Page, prelude::*, sync::Arc, workqueue::WorkItem};
 
@@ -48,16 +55,18 @@ impl Conf {
             read_write: true,
             resync_offset: self.resync_offset.load(Ordering::Acquire),
             reshape_position: sync_status::MAX_SECTOR,
-            member_needs_recovery: false,
+            member_needs_recovery: self.recovering.load(Ordering::Acquire) != 0,
         })
     }
 
-    /// md's `action_store`.
+    /// md's `action_store`. Spares join by the array's check of its
+    /// members (`recover`, or `idle` after mdadm froze the array to add
+    /// one), which the caller asks for.
     pub(crate) fn store_action(self: &Arc<Self>, action: SyncAction) -> Result {
         let running = self.recovery.lock().contains(Recovery::RUNNING);
         let plan = sync_status::action_store(action, running).map_err(|_| EBUSY)?;
-        if plan.start_reshape || action == SyncAction::Recover {
-            // Nothing to reshape; recovery starts by itself with a spare.
+        if plan.start_reshape {
+            // Nothing to reshape.
             return Err(EINVAL);
         }
         if plan.stop_thread {
@@ -65,16 +74,22 @@ impl Conf {
         }
         {
             let mut recovery = self.recovery.lock();
-            *recovery = recovery.with(plan.set).without(plan.clear);
+            // RECOVER only asks for a check of the members here.
+            *recovery = recovery
+                .with(plan.set)
+                .without(plan.clear)
+                .without(Recovery::RECOVER);
         }
         match action {
+            // md recovers members waiting in their slots before checking.
+            SyncAction::Check | SyncAction::Repair
+                if self.recovering.load(Ordering::Acquire) != 0 =>
+            {
+                self.start_owed_sync()
+            }
             SyncAction::Check => self.start_sync(SyncAction::Check),
             SyncAction::Repair => self.start_sync(SyncAction::Repair),
-            SyncAction::Idle | SyncAction::Resync
-                if self.resync_offset.load(Ordering::Acquire) != sync_status::MAX_SECTOR =>
-            {
-                self.start_sync(SyncAction::Resync)
-            }
+            SyncAction::Idle | SyncAction::Resync | SyncAction::Recover => self.start_owed_sync(),
             _ => {}
         }
         Ok(())
@@ -120,22 +135,50 @@ impl Conf {
     /// md's `allow_barrier`, when array I/O completes (any context).
     pub(crate) fn allow_barrier(&self) {
         if self.io_pending.fetch_sub(1, Ordering::SeqCst) == 1
-            && self.barrier.load(Ordering::SeqCst)
+            && (self.barrier.load(Ordering::SeqCst) || self.draining.load(Ordering::SeqCst))
         {
             wait::wake(&self.io_pending);
         }
     }
 
-    /// Starts `action` (resync, check or repair) unless one runs or the
-    /// array is frozen.
+    /// With no new array I/O coming (the queue is frozen): waits until the
+    /// I/O in flight completed and the work has acknowledged the writes it
+    /// held, retried the reads that failed and recorded the failures.
+    pub(crate) fn drain_io(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+        loop {
+            wait::wait_until_zero(&self.io_pending);
+            // A completion queues the work before it stops counting as
+            // pending, so the flush sees it; the work may retry reads.
+            if let Some(core) = registry::CORE.get() {
+                core.level_wq.flush();
+            }
+            if self.io_pending.load(Ordering::SeqCst) == 0
+                && self.retry.is_empty()
+                && self.held.is_empty()
+                && self.newly_failed.load(Ordering::Acquire) == 0
+            {
+                break;
+            }
+        }
+        self.draining.store(false, Ordering::SeqCst);
+    }
+
+    /// Starts `action` (resync, recovery, check or repair) unless one runs,
+    /// the array is frozen or read-only, or this level was replaced.
     pub(crate) fn start_sync(self: &Arc<Self>, action: SyncAction) {
         let bits = match action {
             SyncAction::Check => Recovery::SYNC | Recovery::REQUESTED | Recovery::CHECK,
             SyncAction::Repair => Recovery::SYNC | Recovery::REQUESTED,
+            SyncAction::Recover => Recovery::RECOVER,
             _ => Recovery::SYNC,
         };
         let mut recovery = self.recovery.lock();
-        if recovery.contains(Recovery::RUNNING) || recovery.contains(Recovery::FROZEN) {
+        if recovery.contains(Recovery::RUNNING)
+            || recovery.contains(Recovery::FROZEN)
+            || self.retired.load(Ordering::Acquire)
+            || self.read_only.load(Ordering::Acquire)
+        {
             return;
         }
         *recovery = recovery
@@ -158,9 +201,22 @@ impl Conf {
         wait::wait_until_false(&self.sync_running);
     }
 
-    /// The window loop.
+    /// Starts what the array owes, if it may: a resync first, then the
+    /// recovery of members waiting in their slots (md_choose_sync_action).
+    pub(crate) fn start_owed_sync(self: &Arc<Self>) {
+        if self.resync_offset.load(Ordering::Acquire) != sync_status::MAX_SECTOR {
+            self.start_sync(SyncAction::Resync);
+        } else if self.recovering.load(Ordering::Acquire) != 0 {
+            self.start_sync(SyncAction::Recover);
+        }
+    }
+
+    /// The sync work: a resync, check or repair, or a recovery.
     fn do_sync(self: &Arc<Self>) -> Result {
         let recovery = *self.recovery.lock();
+        if recovery.contains(Recovery::RECOVER) && !recovery.contains(Recovery::SYNC) {
+            return self.do_recovery();
+        }
         let check = recovery.contains(Recovery::REQUESTED);
         let repair_only = check && !recovery.contains(Recovery::CHECK);
         let max = self.array_sectors;
@@ -169,21 +225,66 @@ impl Conf {
         } else {
             self.resync_offset.load(Ordering::Acquire).min(max)
         };
-        let working = self.working.load(Ordering::Acquire);
         let mut buffers = KVec::with_capacity(self.mirrors.len(), GFP_KERNEL)?;
         for slot in 0..self.mirrors.len() {
-            let mut pages = KVec::with_capacity(WINDOW_PAGES, GFP_KERNEL)?;
             // A resync copies one buffer; a check compares every mirror.
-            if slot == 0 || check {
-                for _ in 0..WINDOW_PAGES {
-                    pages.push(Page::alloc_page(GFP_KERNEL)?, GFP_KERNEL)?;
-                }
-            }
-            buffers.push(pages, GFP_KERNEL)?;
+            buffers.push(
+                window_pages(if slot == 0 || check { WINDOW_PAGES } else { 0 })?,
+                GFP_KERNEL,
+            )?;
         }
         let mut scratch = KVec::from_elem(0u8, 2 * kernel::page::PAGE_SIZE, GFP_KERNEL)?;
-        let word = sync_status::mdstat_word(recovery);
+        // md names the action in its log (md_sync_action_name).
+        let word = self.action().as_str();
         line_info!("md: {} of RAID array {}\n", word, self.name);
+        let mut checkpoint = start;
+        let pos = self.sync_loop(start, max, |pos, bytes| {
+            self.sync_window(pos, bytes, check, repair_only, &buffers, &mut scratch)?;
+            // A checkpoint every sixteenth of the array, so that an
+            // interrupted resync resumes close to where it stopped.
+            let end = pos + (bytes / 512) as u64;
+            if !check && end - checkpoint >= max / 16 {
+                checkpoint = end;
+                self.resync_offset.store(end, Ordering::Release);
+                if let Some(sb) = &self.sb {
+                    sb.update(|st| st.resync_offset = end);
+                }
+            }
+            Ok(true)
+        })?;
+        if !check {
+            let done = if pos >= max { u64::MAX } else { pos };
+            self.resync_offset.store(done, Ordering::Release);
+            if let Some(sb) = &self.sb {
+                sb.update(|st| st.resync_offset = done);
+            }
+        }
+        self.log_end(word, pos >= max);
+        if pos >= max {
+            // Clean again once writes stay away.
+            self.kick_clean();
+        }
+        // Spares wait for a resync to end (md_choose_sync_action).
+        self.kick_check();
+        Ok(())
+    }
+
+    /// md's closing line of a sync.
+    fn log_end(&self, word: &str, done: bool) {
+        let how = if done { "done" } else { "interrupted" };
+        line_info!("md: {}: {} {}.\n", self.name, word, how);
+    }
+
+    /// md_do_sync's loop from `start` to `max`: one window at a time with
+    /// all array I/O held off (the barrier), throttled by the speed limits.
+    /// `window(sector, bytes)` does one and says whether to go on. Returns
+    /// where it stopped: `max` when it got to the end.
+    fn sync_loop(
+        &self,
+        start: u64,
+        max: u64,
+        mut window: impl FnMut(u64, usize) -> Result<bool>,
+    ) -> Result<u64> {
         let (hz, mut mark) = (wait::hz(), wait::jiffies());
         self.resync_mark.store(mark, Ordering::Relaxed);
         self.resync_mark_cnt.store(start, Ordering::Relaxed);
@@ -191,7 +292,6 @@ impl Conf {
             .store(start.max(sync_status::RESYNC_ACTIVE), Ordering::Release);
         let mut pos = start;
         let mut last_io = self.io_gen.load(Ordering::Relaxed);
-        let mut checkpoint = start;
         while pos < max {
             if self.recovery.lock().contains(Recovery::INTR) {
                 break;
@@ -199,7 +299,7 @@ impl Conf {
             // md_do_sync's throttle: above the maximum, or above the minimum
             // while the array has other I/O, wait.
             let (min_speed, max_speed) = self.speed_limits();
-            let window = SyncWindow {
+            let speed = SyncWindow {
                 io_sectors: pos,
                 recovery_active: 0,
                 resync_mark_cnt: self.resync_mark_cnt.load(Ordering::Relaxed),
@@ -208,8 +308,7 @@ impl Conf {
                 hz,
             };
             let io = self.io_gen.load(Ordering::Relaxed);
-            match sync_status::throttle(window.currspeed(), min_speed, max_speed, || io == last_io)
-            {
+            match sync_status::throttle(speed.currspeed(), min_speed, max_speed, || io == last_io) {
                 Throttle::Continue => {}
                 _ => {
                     last_io = io;
@@ -224,98 +323,227 @@ impl Conf {
                 self.resync_mark_cnt.store(pos, Ordering::Relaxed);
             }
             let n = WINDOW_SECTORS.min(max - pos);
-            let bytes = (n * 512) as usize;
             self.raise_barrier();
-            let result = self.sync_window(
-                pos,
-                bytes,
-                check,
-                repair_only,
-                working,
-                &buffers,
-                &mut scratch,
-            );
+            let result = window(pos, (n * 512) as usize);
             self.lower_barrier();
-            result?;
+            if !result? {
+                break;
+            }
             pos += n;
             self.curr_resync.store(pos, Ordering::Release);
-            // A checkpoint every sixteenth of the array, so that an
-            // interrupted resync resumes close to where it stopped.
-            if !check && pos - checkpoint >= max / 16 {
-                checkpoint = pos;
-                self.resync_offset.store(pos, Ordering::Release);
+        }
+        Ok(pos)
+    }
+
+    /// md's recovery (`md_do_sync` with raid1's `sync_request` for members
+    /// not in sync): copies every sector from a working mirror to the
+    /// members rebuilt in their slots, then makes them working mirrors.
+    /// Writes reach those members throughout, so what was copied stays
+    /// current.
+    fn do_recovery(self: &Arc<Self>) -> Result {
+        let targets = self.recovering.load(Ordering::Acquire);
+        if targets == 0 {
+            return Ok(());
+        }
+        let max = self.array_sectors;
+        let start = self
+            .rebuilding(targets)
+            .fold(max, |start, (_, rdev)| start.min(rdev.recovery_offset()));
+        let buffer = window_pages(WINDOW_PAGES)?;
+        let word = SyncAction::Recover.as_str();
+        line_info!("md: {} of RAID array {}\n", word, self.name);
+        let mut checkpoint = start;
+        let pos = self.sync_loop(start, max, |pos, bytes| {
+            let going = self.recover_window(pos, bytes, targets, &buffer)?;
+            let end = pos + (bytes / 512) as u64;
+            for (_, rdev) in self.rebuilding(targets) {
+                rdev.set_recovery_offset(end);
+            }
+            // Recorded now and then, as md's curr_resync_completed.
+            if end - checkpoint >= max / 16 {
+                checkpoint = end;
                 if let Some(sb) = &self.sb {
-                    sb.update(|st| st.resync_offset = pos);
+                    self.fail_unwritten(sb.update(|_| {}));
                 }
             }
+            Ok(going)
+        })?;
+        let done = pos >= max && self.recovering.load(Ordering::Acquire) & targets != 0;
+        self.log_end(word, done);
+        if done {
+            self.recovered(targets);
         }
-        if !check {
-            let done = if pos >= max { u64::MAX } else { pos };
-            self.resync_offset.store(done, Ordering::Release);
-            if let Some(sb) = &self.sb {
-                sb.update(|st| st.resync_offset = done);
-            }
-        }
-        if pos >= max {
-            line_info!("md: {}: {} done.\n", self.name, word);
-            // Clean again once writes stay away.
-            self.kick_clean();
-        } else {
-            line_info!("md: md_do_sync() got signal ... exiting\n");
-        }
+        self.kick_check();
         Ok(())
     }
 
-    /// One window: read from the first working mirror, write to the others
-    /// (resync), or read all and compare, rewriting differing ones unless
-    /// only checking.
-    #[allow(clippy::too_many_arguments)]
-    fn sync_window(
+    /// The members of `targets` still being rebuilt, with their slots.
+    fn rebuilding(&self, targets: u64) -> impl Iterator<Item = (usize, &Arc<Rdev>)> {
+        let live = targets & self.recovering.load(Ordering::Acquire);
+        self.mirrors
+            .iter()
+            .enumerate()
+            .filter(move |(slot, _)| live & (1 << slot) != 0)
+            .filter_map(|(slot, m)| m.member.as_ref().map(|(_, rdev)| (slot, rdev)))
+    }
+
+    /// md's `spare_active` after a complete recovery: the rebuilt members
+    /// become working mirrors in sync, and the superblocks say so.
+    fn recovered(self: &Arc<Self>, targets: u64) {
+        let live = targets & self.recovering.load(Ordering::Acquire);
+        for (slot, rdev) in self.rebuilding(live) {
+            rdev.set_role(Role::Slot(slot as u32));
+        }
+        // Reads may use them from now on; writes reached them all along,
+        // and still do: they join `working` before they leave `recovering`
+        // (see `write`).
+        self.working.fetch_or(live, Ordering::AcqRel);
+        self.recovering.fetch_and(!live, Ordering::AcqRel);
+        if let Some(sb) = &self.sb {
+            self.fail_unwritten(sb.update(|_| {}));
+        }
+    }
+
+    /// Fails the mirrors whose superblock could not be written.
+    pub(crate) fn fail_unwritten(self: &Arc<Self>, failed: u64) {
+        for slot in 0..self.mirrors.len() {
+            if failed & (1 << slot) != 0 {
+                self.fail_mirror(slot);
+            }
+        }
+    }
+
+    /// A working mirror to copy from: md's choice, the first that is not
+    /// write-mostly, else the first; none of `exclude`.
+    fn sync_source(&self, exclude: u64) -> Option<usize> {
+        let working = self.working.load(Ordering::Acquire) & !exclude;
+        let present =
+            |slot: &usize| working & (1 << slot) != 0 && self.mirrors[*slot].member.is_some();
+        let mostly = |slot: &usize| {
+            self.mirrors[*slot]
+                .member
+                .as_ref()
+                .is_some_and(|(_, rdev)| rdev.write_mostly())
+        };
+        (0..self.mirrors.len())
+            .filter(present)
+            .find(|s| !mostly(s))
+            .or_else(|| (0..self.mirrors.len()).find(present))
+    }
+
+    /// Reads or writes one window of `slot`'s data.
+    fn window_io(
         &self,
+        slot: usize,
+        sector: u64,
+        buf: &[Page],
+        bytes: usize,
+        write: bool,
+    ) -> Result {
+        let m = &self.mirrors[slot];
+        let (dev, _) = m.member.as_ref().ok_or(EIO)?;
+        dev.transfer_pages(m.data_offset + sector, buf, bytes, write)
+    }
+
+    /// One window of a recovery: read from a working mirror (another one
+    /// if that fails), write to every member of `targets` still being
+    /// rebuilt. A member whose write fails is failed; if no mirror can be
+    /// read, the members cannot be rebuilt and are failed too (md fails
+    /// them in `fix_sync_read_error`). Says whether to go on.
+    fn recover_window(
+        self: &Arc<Self>,
+        sector: u64,
+        bytes: usize,
+        targets: u64,
+        buf: &[Page],
+    ) -> Result<bool> {
+        let live = targets & self.recovering.load(Ordering::Acquire);
+        if live == 0 {
+            return Ok(false);
+        }
+        let mut tried = 0u64;
+        loop {
+            let Some(source) = self.sync_source(tried) else {
+                for (slot, _) in self.rebuilding(live) {
+                    line_warn!(
+                        "md/raid1:{}: {}: unrecoverable I/O read failure for block {}\n",
+                        self.name,
+                        self.member_name(slot),
+                        sector
+                    );
+                    self.fail_mirror(slot);
+                }
+                return Ok(false);
+            };
+            if self.window_io(source, sector, buf, bytes, false).is_ok() {
+                break;
+            }
+            tried |= 1 << source;
+            self.fail_mirror(source);
+        }
+        for slot in 0..self.mirrors.len() {
+            if live & (1 << slot) != 0 && self.window_io(slot, sector, buf, bytes, true).is_err() {
+                self.fail_mirror(slot);
+            }
+        }
+        Ok(true)
+    }
+
+    /// One window of a resync, check or repair: read from a working
+    /// mirror, write to the other working ones (resync), or read all and
+    /// compare, rewriting differing ones unless only checking.
+    fn sync_window(
+        self: &Arc<Self>,
         sector: u64,
         bytes: usize,
         check: bool,
         repair_only: bool,
-        working: u64,
         buffers: &[KVec<Page>],
         scratch: &mut [u8],
     ) -> Result {
-        let slots: KVec<usize> = {
-            let mut v = KVec::new();
-            for slot in 0..self.mirrors.len() {
-                if working & (1 << slot) != 0 && self.mirrors[slot].member.is_some() {
-                    v.push(slot, GFP_KERNEL)?;
-                }
-            }
-            v
-        };
-        let Some(&source) = slots.first() else {
+        let Some(source) = self.sync_source(0) else {
             return Err(EIO);
         };
-        let io = |slot: usize, buf: &[Page], write: bool| -> Result {
-            let m = &self.mirrors[slot];
-            let (dev, _) = m.member.as_ref().ok_or(EIO)?;
-            dev.transfer_pages(m.data_offset + sector, buf, bytes, write)
-        };
+        let working = self.working.load(Ordering::Acquire);
+        // With one working mirror there is nothing to compare or copy to
+        // (raid1_sync_request skips what has no write target).
+        if working & !(1 << source) == 0 {
+            return Ok(());
+        }
         let source_buf = &buffers[if check { source } else { 0 }];
-        io(source, source_buf, false)?;
-        for &slot in slots.iter().skip(1) {
+        self.window_io(source, sector, source_buf, bytes, false)?;
+        for (slot, buffer) in buffers.iter().enumerate() {
+            if slot == source || working & (1 << slot) == 0 || self.mirrors[slot].member.is_none() {
+                continue;
+            }
             if check {
-                io(slot, &buffers[slot], false)?;
-                if !blockdev::member::pages_equal(source_buf, &buffers[slot], bytes, scratch)? {
+                self.window_io(slot, sector, buffer, bytes, false)?;
+                if !blockdev::member::pages_equal(source_buf, buffer, bytes, scratch)? {
                     self.mismatches
                         .fetch_add((bytes / 512) as u64, Ordering::Relaxed);
                     if !repair_only {
                         continue;
                     }
-                    io(slot, source_buf, true)?;
+                    self.window_io(slot, sector, source_buf, bytes, true)?;
                 }
-            } else if io(slot, source_buf, true).is_err() {
+            } else if self
+                .window_io(slot, sector, source_buf, bytes, true)
+                .is_err()
+            {
                 self.fail_mirror(slot);
             }
         }
         Ok(())
     }
+}
+
+/// `n` pages for a window.
+fn window_pages(n: usize) -> Result<KVec<Page>> {
+    let mut pages = KVec::with_capacity(n, GFP_KERNEL)?;
+    for _ in 0..n {
+        pages.push(Page::alloc_page(GFP_KERNEL)?, GFP_KERNEL)?;
+    }
+    Ok(pages)
 }
 
 impl WorkItem<SYNC_WORK> for Conf {
@@ -336,6 +564,7 @@ impl WorkItem<SYNC_WORK> for Conf {
                 .without(Recovery::SYNC)
                 .without(Recovery::REQUESTED)
                 .without(Recovery::CHECK)
+                .without(Recovery::RECOVER)
                 .without(Recovery::INTR);
         }
         this.curr_resync.store(0, Ordering::Release);

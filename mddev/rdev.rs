@@ -40,6 +40,9 @@ pub(crate) struct Rdev {
     sectors: AtomicU64,
     raid_disk: AtomicI32,
     flags: AtomicU32,
+    /// While it is rebuilt in a slot: sectors copied so far (md's
+    /// `recovery_offset`).
+    recovery_offset: AtomicU64,
 }
 
 impl Rdev {
@@ -58,6 +61,7 @@ impl Rdev {
             sectors: AtomicU64::new(sectors),
             raid_disk: AtomicI32::new(-1),
             flags: AtomicU32::new(0),
+            recovery_offset: AtomicU64::new(0),
         }
     }
 
@@ -97,8 +101,31 @@ impl Rdev {
         self.flags.load(Ordering::Acquire) & WRITE_MOSTLY != 0
     }
 
-    /// Puts it in `role` (`Slot` makes it in sync); with the configuration
-    /// locked.
+    /// Puts it in `slot` to be rebuilt there: it takes writes, not reads,
+    /// until the recovery makes it [`Rdev::set_role`] `Slot`.
+    pub(crate) fn set_recovering(&self, slot: u32) {
+        let keep = self.flags.load(Ordering::Acquire) & WRITE_MOSTLY;
+        self.recovery_offset.store(0, Ordering::Release);
+        self.raid_disk.store(slot as i32, Ordering::Release);
+        self.flags.store(keep, Ordering::Release);
+    }
+
+    /// Being rebuilt: in a slot, neither in sync nor failed.
+    pub(crate) fn recovering(&self) -> bool {
+        self.raid_disk() >= 0 && self.flags.load(Ordering::Acquire) & (IN_SYNC | FAULTY) == 0
+    }
+
+    /// Sectors rebuilt so far, while [`Rdev::recovering`].
+    pub(crate) fn recovery_offset(&self) -> u64 {
+        self.recovery_offset.load(Ordering::Acquire)
+    }
+
+    /// Records how far the rebuild got.
+    pub(crate) fn set_recovery_offset(&self, sectors: u64) {
+        self.recovery_offset.store(sectors, Ordering::Release);
+    }
+
+    /// Puts it in `role` (`Slot` makes it in sync).
     pub(crate) fn set_role(&self, role: Role) {
         let (slot, flags) = match role {
             Role::Slot(n) => (n as i32, IN_SYNC),
@@ -268,6 +295,8 @@ impl SysfsOps for Rdev {
             OFFSET | NEW_OFFSET => writeln!(out, "{}", this.data_offset),
             SIZE => writeln!(out, "{}", this.sectors() / 2),
             ERRORS => writeln!(out, "0"),
+            // md: the rebuild's progress, `none` when there is none.
+            RECOVERY_START if this.recovering() => writeln!(out, "{}", this.recovery_offset()),
             RECOVERY_START => writeln!(out, "none"),
             _ => return Err(EIO),
         };

@@ -38,6 +38,15 @@ pub(crate) struct MdCore {
     /// One creation at a time (md's `disks_mutex`).
     #[pin]
     creating: Mutex<()>,
+    /// Where the levels' own work runs (recording failures, marking the
+    /// array dirty and clean): flushed by stops and member changes, which
+    /// hold the array's locks, so nothing here takes them. Dropped first:
+    /// its work may queue checks.
+    pub(crate) level_wq: OwnedQueue,
+    /// Where the arrays' checks of their members run (md's `md_wq`, where
+    /// md's threads run `md_check_recovery`). Dropped before `misc_wq`:
+    /// its work may queue a deletion there.
+    pub(crate) md_wq: OwnedQueue,
     /// Where deletions run (md's `md_misc_wq`).
     pub(crate) misc_wq: OwnedQueue,
 }
@@ -69,6 +78,8 @@ impl MdCore {
                     "md_all_mddevs"
                 ),
                 creating <- new_mutex!((), "md_disks_mutex"),
+                level_wq: OwnedQueue::new(c_str!("md_level"))?,
+                md_wq: OwnedQueue::new(c_str!("md"))?,
                 misc_wq: OwnedQueue::new(c_str!("md_misc"))?,
             }),
             GFP_KERNEL,
@@ -169,6 +180,21 @@ impl MdCore {
         Ok(all)
     }
 
+    /// Queues the check of the members of the array `name` (md's
+    /// `md_wakeup_thread`, which runs `md_check_recovery`): the levels
+    /// ask for it without a reference to their array.
+    pub(crate) fn kick_check(&self, name: &DiskName) {
+        let registry = self.registry.lock();
+        let found = registry
+            .mddevs
+            .values()
+            .find(|m| m.name == *name && !m.is_deleted());
+        if let Some(m) = found {
+            m.kick_check(&self.md_wq);
+        }
+        drop(registry);
+    }
+
     /// Refuses every creation from now on (module unload).
     pub(crate) fn close(&self) {
         self.registry.lock().closed = true;
@@ -184,6 +210,11 @@ impl MdCore {
                 continue;
             };
             if all.is_empty() {
+                // Checks queued by the levels, and the deletions they may
+                // have queued in turn.
+                self.level_wq.flush();
+                self.md_wq.flush();
+                self.misc_wq.flush();
                 break;
             }
             for active in all {

@@ -10,10 +10,10 @@
 //! waits for the I/O path.
 
 use super::{
-    rdev::Rdev,
+    rdev::{LoadedSb, Rdev},
     superblock::{self, Format, MemberSb, Role, SbDisk, SbUpdate},
 };
-use crate::blockdev::{self, member::MemberDev};
+use crate::blockdev::{self, kvec, member::MemberDev};
 use kernel::{new_mutex, prelude::*, sync::Arc, sync::Mutex};
 
 /// One member's superblock, as last read or written.
@@ -50,8 +50,12 @@ pub(crate) struct SbState {
 struct Inner {
     state: SbState,
     members: KVec<SbMember>,
-    /// Scratch for the member table of an update, sized once.
+    /// Scratch for the member table of an update, sized with `members`.
     disks: KVec<SbDisk>,
+    /// The array is read-only: md writes no superblock then.
+    read_only: bool,
+    /// A change waits for the array to be writable again.
+    pending: bool,
 }
 
 /// The superblocks of a running array.
@@ -63,17 +67,24 @@ pub(crate) struct SbWriter {
 }
 
 fn disk_of(rdev: &Rdev) -> SbDisk {
-    let role = if rdev.faulty() {
-        Role::Faulty
+    // A member being rebuilt holds its slot with how far it got, as md
+    // records it (`super_1_sync`).
+    let (role, recovery_offset) = if rdev.faulty() {
+        (Role::Faulty, None)
     } else if rdev.in_sync() && rdev.raid_disk() >= 0 {
-        Role::Slot(rdev.raid_disk() as u32)
+        (Role::Slot(rdev.raid_disk() as u32), None)
+    } else if rdev.recovering() {
+        (
+            Role::Slot(rdev.raid_disk() as u32),
+            Some(rdev.recovery_offset()),
+        )
     } else {
-        Role::Spare
+        (Role::Spare, None)
     };
     SbDisk {
         desc_nr: rdev.desc_nr.max(0) as u32,
         role,
-        recovery_offset: None,
+        recovery_offset,
         dev_major: blockdev::dev_major(rdev.dev),
         dev_minor: blockdev::dev_minor(rdev.dev),
         write_mostly: rdev.write_mostly(),
@@ -94,13 +105,71 @@ impl SbWriter {
         }
         Ok(pin_init!(Self {
             format,
-            inner <- new_mutex!(Inner { state, members, disks }, "SbWriter::inner"),
+            inner <- new_mutex!(
+                Inner { state, members, disks, read_only: false, pending: false },
+                "SbWriter::inner"
+            ),
         }))
     }
 
     /// The array-wide state last written.
     pub(crate) fn state(&self) -> SbState {
         self.inner.lock().state
+    }
+
+    /// A member joins the array (md's `bind_rdev_to_array`); its superblock
+    /// is written with the next update.
+    pub(crate) fn add_member(&self, member: SbMember) -> Result {
+        let mut inner = self.inner.lock();
+        let disk = disk_of(&member.rdev);
+        inner.disks.push(disk, GFP_KERNEL)?;
+        if let Err(e) = inner.members.push(member, GFP_KERNEL) {
+            let last = inner.disks.len() - 1;
+            kvec::remove(&mut inner.disks, last);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// A member leaves the array (md's `unbind_rdev_from_array`): its
+    /// superblock is no longer written, and the others' role tables forget
+    /// it with the next update.
+    pub(crate) fn remove_member(&self, rdev: &Arc<Rdev>) {
+        let mut inner = self.inner.lock();
+        if let Some(i) = inner
+            .members
+            .iter()
+            .position(|m| Arc::ptr_eq(&m.rdev, rdev))
+        {
+            drop(kvec::remove(&mut inner.members, i));
+            kvec::remove(&mut inner.disks, i);
+        }
+    }
+
+    /// `rdev`'s superblock as last written (md keeps it in `sb_page`): what
+    /// an array that stops without releasing its members assembles from
+    /// next time. `None` if it is not a member here.
+    pub(crate) fn current(&self, rdev: &Arc<Rdev>) -> Option<LoadedSb> {
+        let inner = self.inner.lock();
+        let m = inner.members.iter().find(|m| Arc::ptr_eq(&m.rdev, rdev))?;
+        let parsed = superblock::load(self.format, &m.raw, m.dev.sectors(), m.parsed.lbs).ok()?;
+        let mut raw = KVec::with_capacity(m.raw.len(), GFP_KERNEL).ok()?;
+        raw.extend_from_slice(&m.raw, GFP_KERNEL).ok()?;
+        Some(LoadedSb { parsed, raw })
+    }
+
+    /// While the array is read-only, updates change the state but write
+    /// nothing (md: "can't update sb for read-only array"); made writable,
+    /// the array gets the update it missed.
+    pub(crate) fn set_read_only(&self, read_only: bool) {
+        let pending = {
+            let mut inner = self.inner.lock();
+            inner.read_only = read_only;
+            !read_only && inner.pending
+        };
+        if pending {
+            self.update(|_| {});
+        }
     }
 
     /// Applies `change`, counts one more event and writes the superblock of
@@ -110,6 +179,11 @@ impl SbWriter {
         let mut inner = self.inner.lock();
         let inner = &mut *inner;
         change(&mut inner.state);
+        if inner.read_only {
+            inner.pending = true;
+            return 0;
+        }
+        inner.pending = false;
         inner.state.events += 1;
         inner.state.utime = blockdev::real_seconds().max(0) as u64;
         for (d, m) in inner.disks.iter_mut().zip(inner.members.iter()) {

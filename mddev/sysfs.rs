@@ -170,7 +170,19 @@ impl SysfsOps for MdDev {
                 let attr = *personality::SyncAttr::ALL.get(i - SYNC_FIRST).ok_or(EIO)?;
                 let pers = mddev.config.lock().running.clone();
                 match pers {
-                    Some(p) if p.syncs() => p.sync_store(attr, input),
+                    Some(p) if p.syncs() => {
+                        p.sync_store(attr, input)?;
+                        // md_wakeup_thread: spares may join now (mdadm
+                        // writes `idle` after adding one to a frozen
+                        // array). Queued: a stop holds the configuration
+                        // while it removes this file.
+                        if attr == personality::SyncAttr::Action {
+                            if let Some(core) = super::CORE.get() {
+                                this.kick_check(&core.md_wq);
+                            }
+                        }
+                        Ok(())
+                    }
                     _ => Err(ENODEV),
                 }
             }

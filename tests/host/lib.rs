@@ -19,6 +19,8 @@ mod read_balance;
 mod sb0;
 #[path = "../../mddev/sb1.rs"]
 mod sb1;
+#[path = "../../mddev/spares.rs"]
+mod spares;
 #[path = "../../mddev/superblock.rs"]
 mod superblock;
 #[path = "../../mddev/sync_status.rs"]

@@ -2185,3 +2185,111 @@ fn sync_keeps_arrays_comparable() {
     // every member alike (mdadm's 04r0update relies on no needless write).
     assert_eq!(na.preferred_minor, Some(0));
 }
+
+// ---------------------------------------------------------------------------
+// Members joining a running array (mddev/spares.rs)
+
+mod hot_add {
+    use super::Sb1;
+    use crate::spares::*;
+    use crate::superblock::FEATURE_RECOVERY_OFFSET;
+
+    const SYNC: i32 = 1 << 2;
+    const ACTIVE_SYNC: i32 = 6;
+
+    /// Member 1 of the fixture array, its superblock at `events`.
+    fn member1(events: u64) -> Sb1 {
+        Sb1 {
+            dev_number: 1,
+            events,
+            ..Sb1::raid1()
+        }
+    }
+
+    #[test]
+    fn behind_is_a_new_spare() {
+        // mdadm --add writes a spare's superblock; one that missed updates
+        // is a spare too, whatever its role says (validate_super).
+        let m = member1(9).ok();
+        assert_eq!(hot_add(10, 2, &m, 0, -1), Ok(HotAdd::Spare));
+        assert_eq!(hot_add(10, 2, &m, 0, 1), Ok(HotAdd::Spare));
+        // A re-add request for it: md's "events doesn't match".
+        assert_eq!(
+            hot_add(10, 2, &m, ACTIVE_SYNC, 1),
+            Err(HotAddError::NotReAddable)
+        );
+    }
+
+    #[test]
+    fn missed_nothing_is_a_re_add() {
+        for events in [10, 11] {
+            let m = member1(events).ok();
+            assert_eq!(
+                hot_add(10, 2, &m, ACTIVE_SYNC, 1),
+                Ok(HotAdd::ReAdd { slot: 1 })
+            );
+            // md takes the role of the superblock without a request too.
+            assert_eq!(hot_add(10, 2, &m, 0, -1), Ok(HotAdd::ReAdd { slot: 1 }));
+            // A request for another slot is refused.
+            assert_eq!(hot_add(10, 2, &m, SYNC, 0), Err(HotAddError::NotReAddable));
+        }
+    }
+
+    #[test]
+    fn roles_that_cannot_rejoin() {
+        for role in [0xffff, 0xfffe] {
+            let mut sb = member1(10);
+            sb.roles = vec![0, role];
+            let m = sb.ok();
+            assert_eq!(hot_add(10, 2, &m, 0, -1), Ok(HotAdd::Spare), "{role:#x}");
+            assert_eq!(
+                hot_add(10, 2, &m, ACTIVE_SYNC, 1),
+                Err(HotAddError::NotReAddable),
+                "{role:#x}"
+            );
+        }
+        // A slot the array does not have.
+        let mut sb = member1(10);
+        sb.roles = vec![0, 3];
+        assert_eq!(hot_add(10, 2, &sb.ok(), 0, -1), Ok(HotAdd::Spare));
+        // A member whose rebuild did not finish keeps its slot, but needs
+        // a full recovery (md clears saved_raid_disk).
+        let mut sb = member1(10);
+        sb.feature_map = FEATURE_RECOVERY_OFFSET;
+        sb.recovery_offset = 4096;
+        assert_eq!(hot_add(10, 2, &sb.ok(), ACTIVE_SYNC, 1), Ok(HotAdd::Spare));
+    }
+
+    #[test]
+    fn rejoining_waits_for_a_resync() {
+        let re = HotAdd::ReAdd { slot: 1 };
+        assert!(rejoins_in_sync(re, false));
+        assert!(!rejoins_in_sync(re, true));
+        assert!(!rejoins_in_sync(HotAdd::Spare, false));
+    }
+
+    #[test]
+    fn slots() {
+        assert_eq!(choose_slot(0b10, 2, None), Some(1));
+        assert_eq!(choose_slot(0b11, 2, None), Some(0));
+        assert_eq!(choose_slot(0b11, 2, Some(1)), Some(1));
+        // The old slot is taken: any free one (raid1's mirrors are alike).
+        assert_eq!(choose_slot(0b01, 2, Some(1)), Some(0));
+        assert_eq!(choose_slot(0, 2, Some(1)), None);
+        // Bits beyond the array's slots do not count.
+        assert_eq!(choose_slot(0b100, 2, None), None);
+        assert_eq!(choose_slot(1 << 63, 64, Some(70)), Some(63));
+    }
+
+    #[test]
+    fn descriptor_numbers() {
+        assert_eq!(free_desc_nr(2, |nr| nr < 4), 4);
+        assert_eq!(free_desc_nr(2, |_| false), 2);
+        assert_eq!(own_desc_nr(&member1(10).ok()), Some(1));
+        let sb = Sb1 {
+            dev_number: 128,
+            ..member1(10)
+        };
+        assert_eq!(own_desc_nr(&sb.ok()), None);
+    }
+}
