@@ -4,7 +4,7 @@
 # /proc/mdstat exists from load, and its text is md's, byte for byte: the
 # same configuration gives the same file with rust_md and with the C md,
 # but for the personalities line (the C md lists its loaded level modules;
-# rust_md has linear and raid0 built in).
+# rust_md has linear, raid0 and raid1 built in).
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
@@ -29,9 +29,9 @@ md_reset
 
 rust=$(snapshot rust)
 c=$(snapshot c)
-empty=$(printf 'Personalities : [linear] [raid0] \nunused devices: <none>')
+empty=$(printf 'Personalities : [linear] [raid0] [raid1] \nunused devices: <none>')
 [ "${rust%%---*}" = "$empty"$'\n' ]
-ktap_check "rust: empty /proc/mdstat is md's, with linear and raid0" $?
+ktap_check "rust: empty /proc/mdstat is md's, with linear, raid0 and raid1" $?
 rust=$(grep -v '^Personalities' <<<"$rust")
 c=$(grep -v '^Personalities' <<<"$c")
 [ "$rust" = "$c" ]
