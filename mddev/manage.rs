@@ -25,7 +25,7 @@ use super::{
 };
 use crate::blockdev::{
     kvec,
-    log::{line_warn, md_warn},
+    log::{line_info, line_warn, md_warn},
 };
 use kernel::{prelude::*, sync::Arc};
 
@@ -158,7 +158,12 @@ pub(crate) fn add_new_disk(mddev: &MdDev, config: &mut Config, info: &MduDiskInf
             let mut joining = KVec::new();
             joining.push(joining_member(&member, &rdev, slot, true), GFP_KERNEL)?;
             // If this fails, it stays a spare and is rebuilt.
-            let _ = change_level(mddev, config, joining);
+            if change_level(mddev, config, joining).is_ok() && config.ro == Ro::ReadWrite {
+                // What md logs for its recovery that copies nothing; a
+                // read-only md array takes the member in without one.
+                line_info!("md: recover of RAID array {}\n", mddev.name);
+                line_info!("md: {}: recover done.\n", mddev.name);
+            }
         }
     }
     if let Some(pers) = config.running.clone() {
