@@ -115,7 +115,9 @@ pub(crate) fn checksum(buf: &[u8], max_dev: u32) -> u32 {
 
 /// md's `rdev->sb_size`: header and roles rounded up to the block size.
 fn sb_size(max_dev: u32, lbs: u32) -> usize {
-    (HEADER + 2 * max_dev as usize).next_multiple_of(lbs as usize)
+    // `load` refuses block sizes below 512; the floor keeps the rounding
+    // free of a division by zero (and of its panic path) all the same.
+    (HEADER + 2 * max_dev as usize).next_multiple_of((lbs as usize).max(512))
 }
 
 /// A role table value as a role. md turns the values reserved above the
