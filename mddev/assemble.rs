@@ -25,18 +25,32 @@ use kernel::{prelude::*, sync::Arc};
 const ARRAY_STATE_ATTR: usize = 0;
 
 /// md's `md_add_new_disk` for an array that does not run.
-pub(crate) fn add_new_disk(mddev: &MdDev, config: &mut Config, info: &MduDiskInfo) -> Result {
-    let dev = info.dev().ok_or_else(crate::blockdev::eoverflow)?;
+/// `member` is the device `info` names, opened by [`open_new_member`]
+/// before the configuration was locked.
+pub(crate) fn add_new_disk(
+    mddev: &MdDev,
+    config: &mut Config,
+    info: &MduDiskInfo,
+    member: Result<Arc<MemberDev>>,
+) -> Result {
     if config.running.is_some() {
         // Hot-adding needs a level with redundancy.
         md_warn!("{}: personality does not support diskops!\n", mddev.name);
         return Err(EINVAL);
     }
     if config.raid_disks == 0 {
-        import_with_superblock(mddev, config, dev)
+        import_with_superblock(mddev, config, member?)
     } else {
-        import_without_superblock(mddev, config, dev, info)
+        import_without_superblock(mddev, config, member, info)
     }
+}
+
+/// Opens and claims the device `ADD_NEW_DISK` names. Done before the
+/// array's configuration is locked: opening a device number can probe its
+/// block major (the block layer's `major_names_lock`), and creating an
+/// array through that probe locks a configuration after it.
+pub(crate) fn open_new_member(info: &MduDiskInfo) -> Result<Arc<MemberDev>> {
+    open_member(info.dev().ok_or_else(crate::blockdev::eoverflow)?)
 }
 
 fn open_member(dev: u32) -> Result<Arc<MemberDev>> {
@@ -60,7 +74,7 @@ fn open_member(dev: u32) -> Result<Arc<MemberDev>> {
 /// Path 1 (Create, Assemble, Incremental): the member's superblock says
 /// everything; number, slot and state in the request are ignored, as md
 /// ignores them. Roles are settled when the array runs.
-fn import_with_superblock(mddev: &MdDev, config: &mut Config, dev: u32) -> Result {
+fn import_with_superblock(mddev: &MdDev, config: &mut Config, member: Arc<MemberDev>) -> Result {
     let format =
         Format::from_version(config.major_version, config.minor_version).ok_or_else(|| {
             md_warn!(
@@ -69,7 +83,6 @@ fn import_with_superblock(mddev: &MdDev, config: &mut Config, dev: u32) -> Resul
             );
             EINVAL
         })?;
-    let member = open_member(dev)?;
     let refuse = |e: SbError| {
         md_warn!(
             "{} does not have a valid v{}.{} superblock, not importing! ({})\n",
@@ -118,7 +131,7 @@ fn import_with_superblock(mddev: &MdDev, config: &mut Config, dev: u32) -> Resul
 fn import_without_superblock(
     mddev: &MdDev,
     config: &mut Config,
-    dev: u32,
+    member: Result<Arc<MemberDev>>,
     info: &MduDiskInfo,
 ) -> Result {
     if config.persistent {
@@ -130,7 +143,7 @@ fn import_without_superblock(
         // md ignores a faulty member here.
         return Ok(());
     }
-    let member = open_member(dev)?;
+    let member = member?;
     let size = member.sectors();
     let rdev = Rdev::new(&member, info.number, 0, size);
     let slot = u32::try_from(info.raid_disk)

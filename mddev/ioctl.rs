@@ -61,6 +61,18 @@ pub(super) fn md_ioctl(mddev: &Arc<MdDev>, cmd: u32, arg: usize) -> Result<i32> 
 
 /// The ioctls that take the configuration lock.
 fn configure(mddev: &Arc<MdDev>, cmd: u32, arg: usize) -> Result {
+    // ADD_NEW_DISK opens its device first, without the lock (see
+    // `assemble::open_new_member`); errors are reported in md's order.
+    let new_member = if cmd == uapi::ADD_NEW_DISK {
+        let mut bytes = [0u8; uapi::DISK_INFO_SIZE];
+        UserSlice::new(arg, bytes.len())
+            .reader()
+            .read_slice(&mut bytes)?;
+        let info = MduDiskInfo::from_bytes(&bytes);
+        Some((info, assemble::open_new_member(&info)))
+    } else {
+        None
+    };
     let mut config = mddev.config.lock();
     if cmd == uapi::SET_ARRAY_INFO {
         return set_array_info(mddev, &mut config, arg);
@@ -102,13 +114,10 @@ fn configure(mddev: &Arc<MdDev>, cmd: u32, arg: usize) -> Result {
         }
     }
     match cmd {
-        uapi::ADD_NEW_DISK => {
-            let mut bytes = [0u8; uapi::DISK_INFO_SIZE];
-            UserSlice::new(arg, bytes.len())
-                .reader()
-                .read_slice(&mut bytes)?;
-            assemble::add_new_disk(mddev, &mut config, &MduDiskInfo::from_bytes(&bytes))
-        }
+        uapi::ADD_NEW_DISK => match new_member {
+            Some((info, member)) => assemble::add_new_disk(mddev, &mut config, &info, member),
+            None => Err(EINVAL),
+        },
         // md ignores RUN_ARRAY's argument (mdadm passes garbage or NULL).
         uapi::RUN_ARRAY => assemble::run(mddev, &mut config, Ro::ReadWrite),
         uapi::HOT_ADD_DISK => {
