@@ -31,8 +31,14 @@ poll_until() {
 
 # Leave the guest as the test found it even when a step failed. rmmod
 # fails while deleted gendisks still wait for their release (see
-# md_settle), so wait for that first.
-try_rmmod_md() { ! module_loaded md_mod || rmmod md_mod 2>/dev/null; }
+# md_settle), so wait for that first. The C md's personalities go first.
+try_rmmod_md() {
+	local p
+	for p in raid0 raid1; do
+		! module_loaded $p || rmmod $p 2>/dev/null
+	done
+	! module_loaded md_mod || rmmod md_mod 2>/dev/null
+}
 unload_md() {
 	poll_until 20 try_rmmod_md
 	! module_loaded md_mod
@@ -46,6 +52,20 @@ load_md() {
 	c) insmod "$C_MD_DIR/md-mod.ko" "$@" ;;
 	esac
 }
+
+# load_md_levels <driver>: md able to run linear and raid0 arrays: rust_md
+# has both built in; the C md needs its raid0 module (and 6.12 has no
+# linear module at all: has_linear).
+load_md_levels() {
+	load_md "$1" || return 1
+	[ "$1" != c ] || insmod "$C_MD_DIR/raid0.ko"
+}
+has_linear() { [ "$1" != c ]; }
+
+# The driver a single-driver test is about: RMD_DRIVER=c runs it against
+# the C md, which is how the tests themselves are validated.
+RMD_DRIVER=${RMD_DRIVER:-rust}
+case "$RMD_DRIVER" in rust|c) ;; *) echo "RMD_DRIVER must be rust or c" >&2; exit 1 ;; esac
 
 # A device node for md unit N (devtmpfs makes nodes only for existing disks).
 md_node() {
@@ -105,4 +125,143 @@ dmesg_since() {
 # ktap_check <description> <status>: pass when the status is 0.
 ktap_check() {
 	if [ "$2" = 0 ]; then ktap_test_pass "$1"; else ktap_test_fail "$1"; fi
+}
+
+# ---- arrays with members -------------------------------------------------
+
+# mdadm without udev: it makes /dev/md/NAME links and nodes itself and keeps
+# its map in /run/mdadm. HOST is the homehost it puts into array names.
+export MDADM_NO_UDEV=1
+HOST=$(hostname)
+
+# Forget what mdadm remembers (map, /dev/md/ links), so that names and
+# auto-numbering start afresh in each test.
+mdadm_forget() {
+	rm -rf /run/mdadm /dev/md
+}
+
+# wipe_sb <dev>...: zero where any md superblock could be (the first 8 KiB:
+# 1.1 and 1.2; the last 128 KiB: 1.0 and 0.90), so that a test starts from
+# members without a past.
+wipe_sb() {
+	local d size
+	for d in "$@"; do
+		size=$(blockdev --getsize64 "$d") || return 1
+		md_pattern zero "$d" off=0 len=8k direct=1 >/dev/null &&
+			md_pattern zero "$d" off=$((size - 131072)) len=128k direct=1 >/dev/null ||
+			return 1
+	done
+}
+
+# Loop devices over tmpfs files, for members of any size:
+# loop_make <n> <size> makes /dev/loop<n>; loop_free detaches them all.
+loop_make() {
+	truncate -s "$2" "/tmp/rmd-loop$1" && losetup "/dev/loop$1" "/tmp/rmd-loop$1"
+}
+loop_free() {
+	local f n
+	for f in /tmp/rmd-loop*; do
+		[ -e "$f" ] || continue
+		n=${f#/tmp/rmd-loop}
+		losetup -d "/dev/loop$n" 2>/dev/null
+		rm -f "$f"
+	done
+}
+
+# sb_get <dev> <version> <field>: one superblock field (md_sb), or nothing.
+sb_get() {
+	local out
+	out=$(md_sb "$1" "$2" get "$3") && echo "${out#ok }"
+}
+
+# maj:min of a block device.
+devnum() {
+	cat "/sys/class/block/${1#/dev/}/dev"
+}
+
+# make_090_raid0 <chunk-KiB> <dev>...: 0.90 superblocks of a raid0 array on
+# the devices. mdadm 4.2 refuses to create raid0 with 0.90 metadata ("0.90
+# metadata does not support layouts for RAID0"), so create a 0.90 linear
+# array (userspace writes the superblocks; the C md, which has no linear,
+# then fails RUN_ARRAY; rust_md runs it) and make it raid0 in place.
+make_090_raid0() {
+	local chunk=$1 d; shift
+	mdadm --create /dev/md9 --run -e 0.90 -l linear -n $# "$@" >/dev/null 2>&1
+	[ -e /sys/block/md9 ] && mdadm --stop /dev/md9 >/dev/null 2>&1
+	wait_md_gone md9
+	for d in "$@"; do
+		md_sb "$d" 0.90 set level 0 >/dev/null &&
+			md_sb "$d" 0.90 set chunk_size $((chunk * 1024)) >/dev/null || return 1
+	done
+}
+
+# Kernel splats among the log lines since a mark (dmesg_mark).
+SPLAT_RE='Oops|BUG|WARNING:|Call Trace|general protection|KASAN|UBSAN|refcount_t|corruption|kernel panic'
+dmesg_clean_since() {
+	! dmesg_since "$1" | grep -qE "$SPLAT_RE"
+}
+
+# The /proc/mdstat entry of one array: its lines, from "mdX : " to the
+# blank line that ends it (inclusive).
+mdstat_entry() {
+	awk -v n="$1" '$0 ~ "^" n " : " { p = 1 } p { print } p && /^ *$/ { exit }' /proc/mdstat
+}
+
+# mdadm --detail output, each line trimmed and with inner runs of spaces
+# squeezed, for line-by-line expectations: "Raid Level : raid0".
+detail_lines() {
+	mdadm --detail "$1" 2>&1 | sed 's/^ *//; s/ *$//; s/  */ /g'
+}
+
+# expect_lines <text> <line>...: print the expected lines missing from the
+# text (exact, whole-line matches); true if none is missing.
+expect_lines() {
+	local text=$1 l missing=0; shift
+	for l in "$@"; do
+		if ! grep -qxF -- "$l" <<<"$text"; then
+			echo "# missing: '$l'"
+			missing=1
+		fi
+	done
+	return $missing
+}
+
+# ktap_skip_n <n> <description>: skip n results at once (a case that the
+# driver under test cannot run), keeping the plan's count.
+ktap_skip_n() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		ktap_test_skip "$2"
+	done
+}
+
+# ktap_eq <description> <got> <want>: pass when the texts are equal; else
+# fail and show how they differ.
+ktap_eq() {
+	if [ "$2" = "$3" ]; then
+		ktap_test_pass "$1"
+	else
+		ktap_test_fail "$1"
+		if [[ "$2$3" == *$'\n'* ]]; then
+			diff <(echo "$3") <(echo "$2") | sed 's/^/# /'
+		else
+			echo "# got:  $2"
+			echo "# want: $3"
+		fi
+	fi
+}
+
+# ktap_check_out <description> <status> <output>: ktap_check, showing the
+# output when it failed.
+ktap_check_out() {
+	ktap_check "$1" "$2"
+	[ "$2" = 0 ] || [ -z "$3" ] || sed 's/^/# /' <<<"$3"
+}
+
+# mdadm's way of printing a size in --detail: " (x.xx MiB y.yy MB)" for
+# arrays under 2 GiB, from KiB.
+mdadm_human_kib() {
+	local bytes=$(($1 * 1024))
+	local cmib=$(( (bytes * 200 / 1048576 + 1) / 2 )) cmb=$(( (bytes / 5000 + 1) / 2 ))
+	printf '%d.%02d MiB %d.%02d MB' $((cmib / 100)) $((cmib % 100)) $((cmb / 100)) $((cmb % 100))
 }
