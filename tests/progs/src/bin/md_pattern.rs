@@ -11,6 +11,7 @@
 //! Modes:
 //!   write    write the pattern to DEVICE[off, off+len)
 //!   zero     write zeros there instead (wiping superblocks)
+//!   zeroed   check that DEVICE[off, off+len) holds only zeros
 //!   verify   read DEVICE[off, off+len) and compare it with the pattern
 //!   peek     print seed and array sector found at DEVICE offset off
 //!   sum      print an FNV-1a 64 hash of DEVICE[off, off+len)
@@ -38,7 +39,7 @@ use std::process::exit;
 const SECTOR: u64 = 512;
 
 fn usage() -> ! {
-    eprintln!("usage: md_pattern write|zero|verify|peek|sum DEVICE [seed=N off=N len=N aoff=N bs=N direct=1 nosync=1]");
+    eprintln!("usage: md_pattern write|zero|verify|zeroed|peek|sum DEVICE [seed=N off=N len=N aoff=N bs=N direct=1 nosync=1]");
     exit(2);
 }
 
@@ -104,7 +105,12 @@ fn main() {
             _ => usage(),
         }
     }
-    if bs == 0 || !matches!(mode, "write" | "zero" | "verify" | "peek" | "sum") {
+    if bs == 0
+        || !matches!(
+            mode,
+            "write" | "zero" | "verify" | "zeroed" | "peek" | "sum"
+        )
+    {
         usage();
     }
     let aoff = aoff.unwrap_or(off);
@@ -170,6 +176,12 @@ fn main() {
         if mode == "sum" {
             for &c in &buf.bytes()[..n] {
                 hash = (hash ^ u64::from(c)).wrapping_mul(0x100_0000_01b3);
+            }
+        }
+        if mode == "zeroed" {
+            if let Some(i) = buf.bytes()[..n].iter().position(|&c| c != 0) {
+                println!("not zero at {dev} byte {}", at + i as u64);
+                exit(1);
             }
         }
         if mode == "verify" {
