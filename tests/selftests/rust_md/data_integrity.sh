@@ -12,7 +12,8 @@
 # equal members) and with three zones (unequal loop members); linear 1.2
 # and 0.90 (rust_md only: the C md of 6.12 has no linear).
 #
-# RMD_DRIVER=rust|c picks the driver.
+# RMD_DRIVER=rust|c picks the driver. Each assembly gets a unit of its
+# own: the C md frees a unit only seconds after a stop on the debug kernel.
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
@@ -27,8 +28,10 @@ stop() { mdadm --stop "$@" >/dev/null 2>&1; }
 DEVS=(/dev/vda /dev/vdb /dev/vdc)
 wipe_sb "${DEVS[@]}"
 mdadm --create /dev/md0 --run -l0 -n3 -c 64 "${DEVS[@]}" >/dev/null 2>&1
-size=$(blockdev --getsize64 /dev/md0)
-doff=$(( $(sb_get /dev/vda 1.2 data_offset) * 512 ))
+dev_bytes /dev/md0
+size=$BYTES
+f=($(md_sb /dev/vda 1.2 get data_offset))
+doff=$((f[1] * 512))
 C=65536
 # off len bs direct: the ranges, each written once with seed 31.
 RANGES=(
@@ -70,28 +73,28 @@ out=$(fio "${fio_job[@]}" 2>&1)
 ktap_check_out "$drv raid0: fio random O_DIRECT writes (512 B-192 KiB, depth 8) verify" $? "$(tail -5 <<<"$out")"
 
 stop /dev/md0
-wait_md_gone md0
-out=$(mdadm --assemble /dev/md0 "${DEVS[@]}" 2>&1)
+out=$(mdadm --assemble /dev/md4 "${DEVS[@]}" 2>&1)
 [ $? = 0 ]
-ktap_check_out "$drv raid0: assembled again" $? "$out"
+ktap_check_out "$drv raid0: assembled again (as md4)" $? "$out"
 bad=""
 for r in "${RANGES[@]}"; do
 	read -r off len bs direct <<<"$r"
-	md_pattern verify /dev/md0 seed=31 off=$off len=$len >/dev/null || bad+=" $off+$len"
+	md_pattern verify /dev/md4 seed=31 off=$off len=$len >/dev/null || bad+=" $off+$len"
 done
 [ -z "$bad" ]
 ktap_check_out "$drv raid0: after stop and assemble every range reads back" $? "${bad:+bad ranges:$bad}"
-out=$(fio "${fio_job[@]}" --verify_only 2>&1)
+out=$(fio "${fio_job[@]/#--filename=*/--filename=/dev/md4}" --verify_only 2>&1)
 ktap_check_out "$drv raid0: and so does fio's data" $? "$(tail -5 <<<"$out")"
-stop /dev/md0
-wait_md_gone md0
+stop /dev/md4
 
 # ---- raid0, three zones: 4, 6 and 10 MiB members --------------------------
 loop_make 0 4M && loop_make 1 6M && loop_make 2 10M
 L=(/dev/loop0 /dev/loop1 /dev/loop2)
 wipe_sb "${L[@]}"
 out=$(mdadm --create /dev/md1 --run -l0 -n3 -c 64 "${L[@]}" 2>&1)
-[ $? = 0 ] && [ "$(cat /sys/block/md1/md/layout)" = 1 ]
+rc=$?
+getv v /sys/block/md1/md/layout
+[ $rc = 0 ] && [ "$v" = 1 ]
 ktap_check_out "$drv raid0 3 zones: created (mdadm sets layout original)" $? "$out"
 out=$(md_pattern write /dev/md1 seed=32 bs=100000 2>&1 && md_pattern verify /dev/md1 seed=32 2>&1)
 ktap_check_out "$drv raid0 3 zones: the whole array, buffered 100000-byte requests, reads back" $? "$out"
@@ -99,26 +102,29 @@ out=$(md_pattern verify /dev/md1 seed=32 direct=1 bs=1m 2>&1)
 ktap_check_out "$drv raid0 3 zones: and with O_DIRECT 1 MiB reads" $? "$out"
 # The last zone has one member, the largest: the array's last chunk is the
 # last chunk of loop2's data.
-asize=$(blockdev --getsize64 /dev/md1)
-dend=$(( ($(sb_get /dev/loop2 1.2 data_offset) + $(sb_get /dev/loop2 1.2 data_size) / 128 * 128) * 512 ))
+dev_bytes /dev/md1
+asize=$BYTES
+f=($(md_sb /dev/loop2 1.2 get data_offset data_size))
+dend=$(( (f[1] + f[2] / 128 * 128) * 512 ))
 out=$(md_pattern verify /dev/loop2 seed=32 off=$((dend - C)) len=$C aoff=$((asize - C)) 2>&1)
 ktap_check_out "$drv raid0 3 zones: the array's end is the end of the largest member's data" $? "$out"
 stop /dev/md1
-wait_md_gone md1
-out=$(mdadm --assemble /dev/md1 "${L[@]}" 2>&1 && md_pattern verify /dev/md1 seed=32 direct=1 bs=256k 2>&1)
+out=$(mdadm --assemble /dev/md5 "${L[@]}" 2>&1 && md_pattern verify /dev/md5 seed=32 direct=1 bs=256k 2>&1)
 ktap_check_out "$drv raid0 3 zones: after stop and assemble the array reads back" $? "$out"
-stop /dev/md1
-wait_md_gone md1
+stop /dev/md5
 
 # ---- linear (rust_md only) -------------------------------------------------
 if has_linear "$drv"; then
 	# 1.2 on vda vdb: vda's data holds the array's start, vdb's the rest.
 	wipe_sb /dev/vda /dev/vdb
 	mdadm --create /dev/md2 --run -l linear -n2 /dev/vda /dev/vdb >/dev/null 2>&1
-	d0=$(( $(sb_get /dev/vda 1.2 data_offset) * 512 ))
-	d1=$(( $(sb_get /dev/vdb 1.2 data_offset) * 512 ))
-	b=$(( $(sb_get /dev/vda 1.2 data_size) * 512 ))	# the boundary
-	asize=$(blockdev --getsize64 /dev/md2)
+	f=($(md_sb /dev/vda 1.2 get data_offset data_size))
+	d0=$((f[1] * 512))
+	b=$((f[2] * 512))	# the boundary
+	f=($(md_sb /dev/vdb 1.2 get data_offset))
+	d1=$((f[1] * 512))
+	dev_bytes /dev/md2
+	asize=$BYTES
 	out=$(md_pattern write /dev/md2 seed=33 len=256k bs=24k 2>&1 &&
 		md_pattern write /dev/md2 seed=33 off=$((b - 98304)) len=196608 bs=24576 2>&1 &&
 		md_pattern write /dev/md2 seed=33 off=$((b + 1048576 - 65536)) len=131072 bs=131072 direct=1 2>&1 &&
@@ -134,12 +140,10 @@ if has_linear "$drv"; then
 	ktap_check_out "$drv linear 1.2: on the members, concatenated at their data offsets" $? "$out"
 	ktap_eq "$drv linear 1.2: size is the sum of the members' data" "$asize" $((2 * b))
 	stop /dev/md2
-	wait_md_gone md2
-	out=$(mdadm --assemble /dev/md2 /dev/vda /dev/vdb 2>&1 &&
-		md_pattern verify /dev/md2 seed=33 off=$((b - 98304)) len=196608 direct=1 bs=8k 2>&1)
+	out=$(mdadm --assemble /dev/md6 /dev/vda /dev/vdb 2>&1 &&
+		md_pattern verify /dev/md6 seed=33 off=$((b - 98304)) len=196608 direct=1 bs=8k 2>&1)
 	ktap_check_out "$drv linear 1.2: after stop and assemble it reads back" $? "$out"
-	stop /dev/md2
-	wait_md_gone md2
+	stop /dev/md6
 
 	# 0.90 on unequal members: data from offset 0 to the superblock.
 	wipe_sb "${L[@]}"
@@ -148,14 +152,15 @@ if has_linear "$drv"; then
 	ktap_check_out "$drv linear 0.90, 3 unequal members: the whole array reads back" $? "$out"
 	a=0 out="" rc=0
 	for m in "${L[@]}"; do
-		s=$(( (($(blockdev --getsize64 $m) / 512 & ~127) - 128) * 512 ))
+		dev_bytes $m
+		s=$(( ((BYTES / 512 & ~127) - 128) * 512 ))
 		out+="$m: $(md_pattern verify $m seed=34 len=$s aoff=$a 2>&1)"$'\n' || rc=1
 		a=$((a + s))
 	done
-	[ $rc = 0 ] && [ "$a" = "$(blockdev --getsize64 /dev/md3)" ]
+	dev_bytes /dev/md3
+	[ $rc = 0 ] && [ "$a" = "$BYTES" ]
 	ktap_check_out "$drv linear 0.90: each member from 0 to its superblock, in order" $? "$out"
 	stop /dev/md3
-	wait_md_gone md3
 else
 	ktap_skip_n 6 "$drv linear: the C md of 6.12 has no linear"
 fi

@@ -15,16 +15,20 @@ major_registered() {
 }
 
 module_loaded() {
-	grep -q "^$1 " /proc/modules
+	local m _
+	while read -r m _; do
+		[ "$m" = "$1" ] && return 0
+	done < /proc/modules
+	return 1
 }
 
 # poll_until <seconds> <command...>: true as soon as the command succeeds,
 # false if it still fails after the deadline. For state the kernel changes
 # asynchronously (devices going away); never a stand-in for a fixed sleep.
 poll_until() {
-	local deadline=$(( $(date +%s) + $1 )); shift
+	local deadline=$((EPOCHSECONDS + $1)); shift
 	until "$@"; do
-		[ "$(date +%s)" -ge "$deadline" ] && return 1
+		[ "$EPOCHSECONDS" -ge "$deadline" ] && return 1
 		sleep 0.1
 	done
 }
@@ -58,6 +62,7 @@ load_md() {
 # linear module at all: has_linear).
 load_md_levels() {
 	load_md "$1" || return 1
+	RMD_LOADED=$1
 	[ "$1" != c ] || insmod "$C_MD_DIR/raid0.ko"
 }
 has_linear() { [ "$1" != c ]; }
@@ -179,6 +184,34 @@ devnum() {
 	cat "/sys/class/block/${1#/dev/}/dev"
 }
 
+# getv <var> <file>: a one-line file (a sysfs attribute) into a variable,
+# without a fork (they are slow on an emulated debug kernel); empty if
+# unreadable.
+getv() {
+	printf -v "$1" ''
+	IFS= read -r "$1" < "$2" 2>/dev/null
+	return 0
+}
+
+# attrs <dir> <name>...: "name=value name=value ..." into ATTRS.
+attrs() {
+	local d=$1 a v
+	shift
+	ATTRS=""
+	for a in "$@"; do
+		getv v "$d/$a"
+		ATTRS+="${ATTRS:+ }$a=$v"
+	done
+}
+
+# dev_bytes <dev>: a block device's size in bytes into BYTES (no fork).
+dev_bytes() {
+	local s n=$1
+	[ ! -L "$n" ] || n=$(readlink -f "$n")
+	getv s "/sys/class/block/${n#/dev/}/size"
+	BYTES=$((s * 512))
+}
+
 # make_090_raid0 <chunk-KiB> <dev>...: 0.90 superblocks of a raid0 array on
 # the devices. mdadm 4.2 refuses to create raid0 with 0.90 metadata ("0.90
 # metadata does not support layouts for RAID0"), so create a 0.90 linear
@@ -188,7 +221,7 @@ make_090_raid0() {
 	local chunk=$1 d; shift
 	mdadm --create /dev/md9 --run -e 0.90 -l linear -n $# "$@" >/dev/null 2>&1
 	[ -e /sys/block/md9 ] && mdadm --stop /dev/md9 >/dev/null 2>&1
-	wait_md_gone md9
+	wait_md_released md9
 	for d in "$@"; do
 		md_sb "$d" 0.90 set level 0 >/dev/null &&
 			md_sb "$d" 0.90 set chunk_size $((chunk * 1024)) >/dev/null || return 1
@@ -202,23 +235,42 @@ dmesg_clean_since() {
 }
 
 # The /proc/mdstat entry of one array: its lines, from "mdX : " to the
-# blank line that ends it (inclusive).
+# blank line that ends it (inclusive). (Shell only: on the emulated debug
+# kernel every program started costs about 0.1 s.)
 mdstat_entry() {
-	awk -v n="$1" '$0 ~ "^" n " : " { p = 1 } p { print } p && /^ *$/ { exit }' /proc/mdstat
+	local l p=0 out=""
+	while IFS= read -r l; do
+		if [ $p = 0 ]; then
+			[[ "$l" == "$1 : "* ]] || continue
+			p=1
+		fi
+		out+="$l"$'\n'
+		[[ "$l" =~ ^\ *$ ]] && break
+	done < /proc/mdstat
+	printf '%s' "${out%$'\n'}"
 }
 
-# mdadm --detail output, each line trimmed and with inner runs of spaces
-# squeezed, for line-by-line expectations: "Raid Level : raid0".
+# mdadm_lines <mdadm arguments>: mdadm's output (stdout and stderr), each
+# line trimmed and with inner runs of blanks squeezed, for line-by-line
+# expectations: "Raid Level : raid0".
+mdadm_lines() {
+	local l w
+	while IFS= read -r l; do
+		read -ra w <<<"$l"
+		echo "${w[*]}"
+	done < <(mdadm "$@" 2>&1)
+}
 detail_lines() {
-	mdadm --detail "$1" 2>&1 | sed 's/^ *//; s/ *$//; s/  */ /g'
+	mdadm_lines --detail "$1"
 }
 
 # expect_lines <text> <line>...: print the expected lines missing from the
 # text (exact, whole-line matches); true if none is missing.
 expect_lines() {
-	local text=$1 l missing=0; shift
+	local text=$'\n'"$1"$'\n' l missing=0
+	shift
 	for l in "$@"; do
-		if ! grep -qxF -- "$l" <<<"$text"; then
+		if [[ "$text" != *$'\n'"$l"$'\n'* ]]; then
 			echo "# missing: '$l'"
 			missing=1
 		fi
@@ -264,4 +316,32 @@ mdadm_human_kib() {
 	local bytes=$(($1 * 1024))
 	local cmib=$(( (bytes * 200 / 1048576 + 1) / 2 )) cmb=$(( (bytes / 5000 + 1) / 2 ))
 	printf '%d.%02d MiB %d.%02d MB' $((cmib / 100)) $((cmib % 100)) $((cmb / 100)) $((cmb % 100))
+}
+
+# md_clear <mdX>: make an md device go (array_state=clear), whatever holds
+# it: the C md keeps a device created by an open (mdadm opening /dev/mdX
+# before giving up) until an ioctl or this.
+md_clear() {
+	[ ! -e "/sys/block/$1" ] || echo clear > "/sys/block/$1/md/array_state" 2>/dev/null
+	wait_md_released "$1"
+}
+
+# wait_md_released [mdX...]: wait (bounded) until the arrays are gone and,
+# with the C md (load_md_levels c), every deleted gendisk released: the C
+# md frees a unit only then, and an open or create of the same unit before
+# fails (ENXIO, EEXIST), which DEBUG_KOBJECT_RELEASE makes last seconds.
+# md_mod's references at rest are those of the C personality modules.
+md_refcnt_at_rest() {
+	local n=0 p
+	for p in raid0 raid1; do
+		! module_loaded $p || n=$((n + 1))
+	done
+	[ "$(cat /sys/module/md_mod/refcnt 2>/dev/null)" = $n ]
+}
+wait_md_released() {
+	local d
+	for d in "$@"; do
+		wait_md_gone "$d" || return 1
+	done
+	[ "${RMD_LOADED:-}" != c ] || poll_until 20 md_refcnt_at_rest
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-//! md_ioctl DEVICE COMMAND [ARGS]: issue one md ioctl on its own open of
-//! DEVICE and print "ok" (and any result) or the errno name; exit 0 on
-//! success, 1 on an errno, 2 on bad usage.
+//! md_ioctl DEVICE COMMAND [ARGS] [, COMMAND [ARGS]]...: issue md ioctls on
+//! one open of DEVICE and print, per command, "ok" (and any result) or the
+//! errno name; exit 0 if all succeeded, 1 on an errno, 2 on bad usage.
 //!
 //! Commands:
 //!   version                     RAID_VERSION: "ok MAJ.MIN.PATCH"
@@ -29,7 +29,7 @@
 //!   null CMD                    CMD with a null argument
 
 use rust_md_test_progs::*;
-use std::fs::OpenOptions;
+use std::fs::{File, OpenOptions};
 use std::process::exit;
 
 const ARRAY_FIELDS: [&str; 18] = [
@@ -112,12 +112,30 @@ fn main() {
             exit(1);
         }
     };
-    let rest = &args[3..];
+    let mut failed = false;
+    for cmd in args[2..].split(|a| a == ",") {
+        if cmd.is_empty() {
+            usage();
+        }
+        match run(&file, &cmd[0], &cmd[1..]) {
+            Ok(s) if s.is_empty() => println!("ok"),
+            Ok(s) => println!("ok {s}"),
+            Err(e) => {
+                println!("{}", errno_name(e));
+                failed = true;
+            }
+        }
+    }
+    exit(i32::from(failed));
+}
+
+/// One command: its output after "ok", or the errno.
+fn run(file: &File, cmd: &str, rest: &[String]) -> Result<String, i32> {
     let mut buf = [0u8; 72];
-    let result = match (args[2].as_str(), rest.len()) {
-        ("version", 0) => md_ioctl(&file, RAID_VERSION, Some(&mut buf[..12]))
+    match (cmd, rest.len()) {
+        ("version", 0) => md_ioctl(file, RAID_VERSION, Some(&mut buf[..12]))
             .map(|_| format!("{}.{}.{}", word(&buf, 0), word(&buf, 1), word(&buf, 2))),
-        ("array-info", 0) => md_ioctl(&file, GET_ARRAY_INFO, Some(&mut buf)).map(|_| {
+        ("array-info", 0) => md_ioctl(file, GET_ARRAY_INFO, Some(&mut buf)).map(|_| {
             let mut s = String::new();
             for (i, name) in ARRAY_FIELDS.iter().enumerate() {
                 let v = word(&buf, i);
@@ -135,7 +153,7 @@ fn main() {
         ("disk-info", 1) => {
             let mut d = [0u8; 20];
             set_word(&mut d, 0, num(&rest[0]));
-            md_ioctl(&file, GET_DISK_INFO, Some(&mut d)).map(|_| {
+            md_ioctl(file, GET_DISK_INFO, Some(&mut d)).map(|_| {
                 format!(
                     "number={} major={} minor={} raid_disk={} state={}",
                     word(&d, 0),
@@ -149,7 +167,7 @@ fn main() {
         ("set-version", 2) => {
             set_word(&mut buf, 0, num(&rest[0]));
             set_word(&mut buf, 1, num(&rest[1]));
-            md_ioctl(&file, SET_ARRAY_INFO, Some(&mut buf)).map(|_| String::new())
+            md_ioctl(file, SET_ARRAY_INFO, Some(&mut buf)).map(|_| String::new())
         }
         ("set-array-info", _) => {
             for kv in rest {
@@ -160,7 +178,7 @@ fn main() {
                     .unwrap_or_else(|| usage());
                 set_word(&mut buf, i, num(v));
             }
-            md_ioctl(&file, SET_ARRAY_INFO, Some(&mut buf)).map(|_| String::new())
+            md_ioctl(file, SET_ARRAY_INFO, Some(&mut buf)).map(|_| String::new())
         }
         ("add-disk", 1) | ("add-disk", 4) => {
             let (ma, mi) = devnum(&rest[0]);
@@ -172,41 +190,47 @@ fn main() {
                 set_word(&mut d, 3, num(&rest[2]));
                 set_word(&mut d, 4, num(&rest[3]));
             }
-            md_ioctl(&file, ADD_NEW_DISK, Some(&mut d)).map(|_| String::new())
+            md_ioctl(file, ADD_NEW_DISK, Some(&mut d)).map(|_| String::new())
         }
-        ("run", 0) => md_ioctl(&file, RUN_ARRAY, None).map(|_| String::new()),
-        ("stop", 0) => md_ioctl(&file, STOP_ARRAY, None).map(|_| String::new()),
-        ("stop-ro", 0) => md_ioctl(&file, STOP_ARRAY_RO, None).map(|_| String::new()),
-        ("restart-rw", 0) => md_ioctl(&file, RESTART_ARRAY_RW, None).map(|_| String::new()),
+        ("run", 0) => md_ioctl(file, RUN_ARRAY, None).map(|_| String::new()),
+        ("stop", 0) => md_ioctl(file, STOP_ARRAY, None).map(|_| String::new()),
+        ("stop-ro", 0) => md_ioctl(file, STOP_ARRAY_RO, None).map(|_| String::new()),
+        ("restart-rw", 0) => md_ioctl(file, RESTART_ARRAY_RW, None).map(|_| String::new()),
         ("bitmap-file", 0) => {
             let mut b = vec![0u8; 4096];
-            md_ioctl(&file, GET_BITMAP_FILE, Some(&mut b)).map(|_| {
+            md_ioctl(file, GET_BITMAP_FILE, Some(&mut b)).map(|_| {
                 let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
                 format!("path={}", String::from_utf8_lossy(&b[..end]))
             })
         }
         ("hot-remove", 1) => {
             let (ma, mi) = devnum(&rest[0]);
-            raw_ioctl(&file, HOT_REMOVE_DISK, makedev(ma, mi) as usize).map(|_| String::new())
+            raw_ioctl(file, HOT_REMOVE_DISK, makedev(ma, mi) as usize).map(|_| String::new())
         }
         ("set-faulty", 1) => {
             let (ma, mi) = devnum(&rest[0]);
-            raw_ioctl(&file, SET_DISK_FAULTY, makedev(ma, mi) as usize).map(|_| String::new())
+            raw_ioctl(file, SET_DISK_FAULTY, makedev(ma, mi) as usize).map(|_| String::new())
         }
-        ("bad-ioctl", 0) => md_ioctl(&file, (9 << 8) | 0x7f, None).map(|_| String::new()),
+        ("bad-ioctl", 0) => md_ioctl(file, (9 << 8) | 0x7f, None).map(|_| String::new()),
         ("raw", 1) | ("raw", 2) => {
             let req = num(&rest[0]) as u32 as u64;
             let arg = rest.get(1).map_or(0, |a| num(a) as u32 as usize);
-            raw_ioctl(&file, req, arg).map(|_| String::new())
+            raw_ioctl(file, req, arg).map(|_| String::new())
         }
         ("bad-ptr", 1) | ("bad-ptr", 2) => {
             let (req, _) = struct_cmd(&rest[0]);
-            let addr = rest.get(1).map_or(0x10, |a| num(a) as u32 as usize);
-            raw_ioctl(&file, req, addr).map(|_| String::new())
+            let addr = rest.get(1).map_or(0x10, |a| {
+                let v = match a.strip_prefix("0x") {
+                    Some(h) => u64::from_str_radix(h, 16).ok(),
+                    None => a.parse::<u64>().ok(),
+                };
+                v.unwrap_or_else(|| usage()) as usize
+            });
+            raw_ioctl(file, req, addr).map(|_| String::new())
         }
         ("null", 1) => {
             let (req, _) = struct_cmd(&rest[0]);
-            raw_ioctl(&file, req, 0).map(|_| String::new())
+            raw_ioctl(file, req, 0).map(|_| String::new())
         }
         ("short-buf", 2) => {
             let (req, _) = struct_cmd(&rest[0]);
@@ -221,16 +245,8 @@ fn main() {
             }
             // SAFETY: the second page of our own mapping.
             unsafe { munmap(p.add(4096), 4096) };
-            raw_ioctl(&file, req, p as usize + 4096 - mapped).map(|_| String::new())
+            raw_ioctl(file, req, p as usize + 4096 - mapped).map(|_| String::new())
         }
         _ => usage(),
-    };
-    match result {
-        Ok(s) if s.is_empty() => println!("ok"),
-        Ok(s) => println!("ok {s}"),
-        Err(e) => {
-            println!("{}", errno_name(e));
-            exit(1);
-        }
     }
 }

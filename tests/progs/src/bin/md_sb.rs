@@ -6,7 +6,7 @@
 //! 64 KiB-aligned end, 1.0 at 8-12 KiB from the end, 1.1 at 0, 1.2 at 4 KiB).
 //! Commands:
 //!   where                 "ok OFFSET" (bytes)
-//!   get FIELD             "ok VALUE"
+//!   get FIELD...          "ok VALUE..."
 //!   set FIELD VALUE       write the field and recompute the checksum
 //!   set-raw FIELD VALUE   write the field, keep the old checksum
 //!   csum                  "ok stored=X computed=Y" (hex)
@@ -29,7 +29,7 @@ use std::process::exit;
 
 fn usage() -> ! {
     eprintln!(
-        "usage: md_sb DEVICE 0.90|1.0|1.1|1.2 where|get F|set F V|set-raw F V|csum|save F|load F"
+        "usage: md_sb DEVICE 0.90|1.0|1.1|1.2 where|get F...|set F V|set-raw F V|csum|save F|load F"
     );
     exit(2);
 }
@@ -194,17 +194,21 @@ fn main() {
                 .unwrap_or_else(|e| fail("fsync", errno_of(&e)));
             println!("ok");
         }
-        ("get", 5) => {
-            let (o, w) = field(v090, &args[4]).unwrap_or_else(|| usage());
-            let s = &sb.bytes()[o..o + w];
-            if w == 16 {
-                let hex: String = s.iter().map(|c| format!("{c:02x}")).collect();
-                println!("ok {hex}");
-            } else {
-                let mut v = [0u8; 8];
-                v[..w].copy_from_slice(s);
-                println!("ok {}", u64::from_le_bytes(v));
+        ("get", n) if n >= 5 => {
+            let mut out = String::from("ok");
+            for name in &args[4..] {
+                let (o, w) = field(v090, name).unwrap_or_else(|| usage());
+                let s = &sb.bytes()[o..o + w];
+                if w == 16 {
+                    let hex: String = s.iter().map(|c| format!("{c:02x}")).collect();
+                    out += &format!(" {hex}");
+                } else {
+                    let mut v = [0u8; 8];
+                    v[..w].copy_from_slice(s);
+                    out += &format!(" {}", u64::from_le_bytes(v));
+                }
             }
+            println!("{out}");
         }
         ("set", 6) | ("set-raw", 6) => {
             let (o, w) = field(v090, &args[4]).unwrap_or_else(|| usage());
