@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# md ioctls with bad arguments and in the wrong state, and what md answers:
+# Bad input from user space, and what md answers. md ioctls with bad
+# arguments and in the wrong state:
 # unmapped, null and half-mapped argument pointers (EFAULT), unknown
 # numbers (ENOTTY), queries of an array without geometry (ENODEV),
 # RUN_ARRAY without members (EINVAL), ADD_NEW_DISK of a nonexistent dev_t
@@ -12,13 +13,16 @@
 # (unknown ones removed), RESTART_ARRAY_RW/RUN_ARRAY/STOP_ARRAY_RO in the
 # wrong state, STOP_ARRAY with another opener (EBUSY); the whole-geometry
 # SET_ARRAY_INFO (--build by hand) and RUN_ARRAY refusing impossible
-# geometries. No splat anywhere.
+# geometries. Garbage written to the md/ and dev-*/ attributes of a
+# running, an inactive and an empty array: EINVAL mostly (ERANGE for
+# numbers too big for an int, EBUSY for metadata_version of an array with
+# members), values unchanged; array_state's other words. No splat anywhere.
 #
 # RMD_DRIVER=rust|c picks the driver.
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 30
+ktap_set_plan 43
 
 drv=$RMD_DRIVER
 load_md_levels "$drv"
@@ -34,9 +38,8 @@ getv VDD /sys/class/block/vdd/dev
 
 # Members with superblocks (vda, vdb), and without (vdc, vdd).
 wipe_sb /dev/vda /dev/vdb /dev/vdc /dev/vdd
-mdadm --create /dev/md1 --run -l0 -n2 -c 64 /dev/vda /dev/vdb >/dev/null 2>&1
-mdadm --stop /dev/md1 >/dev/null 2>&1
-wait_md_released md1
+mdadm --create /dev/md6 --run -l0 -n2 -c 64 /dev/vda /dev/vdb >/dev/null 2>&1
+mdadm --stop /dev/md6 >/dev/null 2>&1
 
 # ---- an array without anything -------------------------------------------
 exec 3<$md	# keeps it (the C md: until an ioctl; rust_md: until the close)
@@ -66,7 +69,6 @@ ktap_eq "$drv SET_ARRAY_INFO once there are members: EBUSY" "$(ioc set-version 1
 mdadm --build /dev/md1 -l0 -n2 -c 64 /dev/vdc /dev/vdd >/dev/null 2>&1
 ktap_eq "$drv ADD_NEW_DISK of a member of another array: EBUSY" "$(ioc add-disk $VDC)" "EBUSY "
 mdadm --stop /dev/md1 >/dev/null 2>&1
-wait_md_released md1
 ktap_eq "$drv second member, RUN_ARRAY: ok" "$(ioc add-disk $VDB , run)" "ok ok "
 exec 3<&-
 
@@ -100,34 +102,108 @@ getv state /sys/block/md0/md/array_state
 exec 3<&-
 ktap_eq "$drv STOP_ARRAY while another opener has it: EBUSY, still running" "$out$state" "EBUSY clean"
 out=$(ioc stop)
-wait_md_released md0
+wait_md_gone md0
 ktap_eq "$drv STOP_ARRAY alone: ok, md0 gone" "$out$([ -e /sys/block/md0 ] && echo ' still there')" "ok "
 
 # ---- the whole geometry by hand (what mdadm --build does) -------------------
-md_node 0 >/dev/null
+md=$(md_node 2)
 ktap_eq "$drv SET_ARRAY_INFO level 0, 2 disks, 64 KiB, not persistent: geometry, no members" \
 	"$(ioc set-array-info level=0 raid_disks=2 chunk_size=65536 not_persistent=1 , array-info , disk-info 0 |
 		sed 's/ ctime=[0-9]*//; s/ utime=[0-9]*//')" \
-	"ok ok major_version=0 minor_version=90 patch_version=3 level=0 size=0 nr_disks=0 raid_disks=2 md_minor=0 not_persistent=1 state=0 active_disks=0 working_disks=0 failed_disks=0 spare_disks=0 layout=-1 chunk_size=65536 ok number=0 major=0 minor=0 raid_disk=-1 state=8 "
+	"ok ok major_version=0 minor_version=90 patch_version=3 level=0 size=0 nr_disks=0 raid_disks=2 md_minor=2 not_persistent=1 state=0 active_disks=0 working_disks=0 failed_disks=0 spare_disks=0 layout=-1 chunk_size=65536 ok number=0 major=0 minor=0 raid_disk=-1 state=8 "
 dev_bytes /dev/vdc
 ktap_eq "$drv ADD_NEW_DISK by number and role: members in sync; SET_ARRAY_INFO again EBUSY" \
 	"$(ioc add-disk $VDC 0 0 6 , add-disk $VDD 1 1 6 , disk-info 0 , disk-info 1 , set-array-info level=0 raid_disks=2 chunk_size=65536)" \
 	"ok ok ok number=0 major=${VDC%:*} minor=${VDC#*:} raid_disk=0 state=6 ok number=1 major=${VDD%:*} minor=${VDD#*:} raid_disk=1 state=6 EBUSY "
 out=$(ioc run)
-ktap_eq "$drv RUN_ARRAY: running, /proc/mdstat 'super non-persistent'" "$out$(mdstat_entry md0)" \
-	"ok $(printf 'md0 : active raid0 vdd[1] vdc[0]\n      %s blocks super non-persistent 64k chunks\n      ' $((BYTES / 1024 * 2 / 64 * 64)))"
+ktap_eq "$drv RUN_ARRAY: running, /proc/mdstat 'super non-persistent'" "$out$(mdstat_entry md2)" \
+	"ok $(printf 'md2 : active raid0 vdd[1] vdc[0]\n      %s blocks super non-persistent 64k chunks\n      ' $((BYTES / 1024 * 2 / 64 * 64)))"
 ktap_eq "$drv and STOP_ARRAY" "$(ioc stop)" "ok "
-wait_md_released md0
 
 # Geometries no personality can run: RUN_ARRAY refuses them.
 out=""
-for g in "level=99 raid_disks=2 chunk_size=65536" "level=0 raid_disks=2 chunk_size=0"; do
-	md_node 0 >/dev/null
-	out+="$(ioc set-array-info $g not_persistent=1 , add-disk $VDC 0 0 6 , add-disk $VDD 1 1 6 , run , stop)| "
-	wait_md_released md0
+for g in "3:level=99 raid_disks=2 chunk_size=65536" "4:level=0 raid_disks=2 chunk_size=0"; do
+	md=$(md_node ${g%%:*})
+	out+="$(ioc set-array-info ${g#*:} not_persistent=1 , add-disk $VDC 0 0 6 , add-disk $VDD 1 1 6 , run , stop)| "
 done
 ktap_eq "$drv RUN_ARRAY of level 99, or raid0 without a chunk size: EINVAL" "$out" \
 	"ok ok ok EINVAL ok | ok ok ok EINVAL ok | "
+
+# ---- garbage into sysfs ------------------------------------------------------
+# sysw <dir> <attr> <value>...: write each value to the attribute (one
+# write each), then read it back: "EINVAL EINVAL ... = value".
+sysw() {
+	local d=$1 a=$2 v args=()
+	shift 2
+	for v in "$@"; do
+		args+=("$d/$a" "$v")
+	done
+	md_write "${args[@]}" | tr '\n' ' '
+	getv v "$d/$a"
+	echo "= $v"
+}
+G=(garbage -1 99999999999999999999 "1 2")	# a word, a negative, an overflow, two numbers
+
+mdadm --assemble /dev/md5 /dev/vda /dev/vdb >/dev/null 2>&1
+S=/sys/block/md5/md
+out=""
+for a in array_state level component_size array_size; do
+	out+="$a: $(sysw $S $a "${G[@]}"); "
+done
+ktap_eq "$drv running: garbage to array_state, level, component_size, array_size: EINVAL, unchanged" "$out" \
+	"array_state: EINVAL EINVAL EINVAL EINVAL = clean; level: EINVAL EINVAL EINVAL EINVAL = raid0; component_size: EINVAL EINVAL EINVAL EINVAL = 0; array_size: EINVAL EINVAL EINVAL EINVAL = default; "
+out=""
+for a in raid_disks chunk_size layout; do
+	out+="$a: $(sysw $S $a "${G[@]}"); "
+done
+ktap_eq "$drv running: garbage to raid_disks, chunk_size, layout: EINVAL, ERANGE for the overflow" "$out" \
+	"raid_disks: EINVAL EINVAL ERANGE EINVAL = 2; chunk_size: EINVAL EINVAL ERANGE EINVAL = 65536; layout: EINVAL EINVAL ERANGE EINVAL = -1; "
+ktap_eq "$drv running: garbage to metadata_version of an array with members: EBUSY" \
+	"$(sysw $S metadata_version "${G[@]}")" "EBUSY EBUSY EBUSY EBUSY = 1.2"
+out=""
+for a in state slot offset size; do
+	out+="$a: $(sysw $S/dev-vda $a garbage -1 99999999999999999999); "
+done
+ktap_eq "$drv running: garbage to dev-*/state, slot, offset, size: EINVAL (slot: ERANGE for the overflow)" "$out" \
+	"state: EINVAL EINVAL EINVAL = in_sync; slot: EINVAL EINVAL ERANGE = 0; offset: EINVAL EINVAL EINVAL = 2048; size: EINVAL EINVAL EINVAL = 261120; "
+ktap_eq "$drv running raid0: array_state suspended, write-pending, active-idle, broken: EINVAL" \
+	"$(sysw $S array_state suspended write-pending active-idle broken)" "EINVAL EINVAL EINVAL EINVAL = clean"
+out=""
+for w in readonly read-auto active clean; do
+	out+="$w: $(sysw $S array_state $w); "
+done
+ktap_eq "$drv running raid0: array_state readonly, read-auto, active, clean" "$out" \
+	"readonly: ok = readonly; read-auto: ok = read-auto; active: ok = clean; clean: ok = clean; "
+exec 3</dev/md5
+out="$(sysw $S array_state clear inactive)"
+exec 3<&-
+ktap_eq "$drv running, open elsewhere: array_state clear, inactive: EBUSY" "$out" "EBUSY EBUSY = clean"
+out="$(sysw $S array_state inactive)$(mdstat_entry md5 | head -1)"
+ktap_eq "$drv array_state inactive: stopped, members kept" "$out" "ok = inactivemd5 : inactive vda[0] vdb[1]"
+out=""
+for a in array_state raid_disks chunk_size layout component_size array_size metadata_version; do
+	out+="$a: $(sysw $S $a garbage 99999999999999999999); "
+done
+ktap_eq "$drv inactive: garbage to the attributes refused, values kept" "$out" \
+	"array_state: EINVAL EINVAL = inactive; raid_disks: EINVAL ERANGE = 2; chunk_size: EINVAL ERANGE = 65536; layout: EINVAL ERANGE = -1; component_size: EINVAL EINVAL = 0; array_size: EINVAL EINVAL = default; metadata_version: EBUSY EBUSY = 1.2; "
+out="$(sysw $S array_state active)"
+ktap_eq "$drv array_state active: runs again" "$out" "ok = clean"
+out=$(md_write $S/array_state clear)
+wait_md_gone md5
+ktap_eq "$drv array_state clear: gone" "$out$([ -e /sys/block/md5 ] && echo ' still there')" "ok"
+
+# An empty array (made by an open, held by it).
+md=$(md_node 7)
+exec 3<$md
+S=/sys/block/md7/md
+out=""
+for a in array_state raid_disks chunk_size layout component_size metadata_version; do
+	out+="$a: $(sysw $S $a garbage 99999999999999999999); "
+done
+exec 3<&-
+ktap_eq "$drv empty array: garbage to the attributes refused" "$out" \
+	"array_state: EINVAL EINVAL = clear; raid_disks: EINVAL ERANGE = ; chunk_size: EINVAL ERANGE = 0; layout: EINVAL ERANGE = 0; component_size: EINVAL EINVAL = 0; metadata_version: EINVAL EINVAL = none; "
+md_clear md7
 
 dmesg_clean_since "$start_mark"
 ktap_check "$drv no kernel splat" $?
