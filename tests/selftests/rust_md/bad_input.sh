@@ -23,10 +23,10 @@
 
 ktap_print_header
 ktap_set_plan 43
+rmd_setup
 
 drv=$RMD_DRIVER
 load_md_levels "$drv"
-mdadm_forget
 md=$(md_node 0)
 KADDR=0xffff888000000000	# a kernel address: never valid from user space
 start_mark=$(dmesg_mark)
@@ -37,7 +37,6 @@ getv VDC /sys/class/block/vdc/dev
 getv VDD /sys/class/block/vdd/dev
 
 # Members with superblocks (vda, vdb), and without (vdc, vdd).
-wipe_sb /dev/vda /dev/vdb /dev/vdc /dev/vdd
 mdadm --create /dev/md6 --run -l0 -n2 -c 64 /dev/vda /dev/vdb >/dev/null 2>&1
 mdadm --stop /dev/md6 >/dev/null 2>&1
 
@@ -208,7 +207,5 @@ md_clear md7
 dmesg_clean_since "$start_mark"
 ktap_check "$drv no kernel splat" $?
 
-mdadm_forget
-wipe_sb /dev/vda /dev/vdb /dev/vdc /dev/vdd
-md_reset
+rmd_cleanup
 ktap_finished

@@ -18,15 +18,14 @@
 
 ktap_print_header
 ktap_set_plan 23
+rmd_setup
 
 drv=$RMD_DRIVER
 load_md_levels "$drv"
-mdadm_forget
 stop() { mdadm --stop "$@" >/dev/null 2>&1; }
 
 # ---- raid0, one zone: vda vdb vdc, 64 KiB chunks --------------------------
 DEVS=(/dev/vda /dev/vdb /dev/vdc)
-wipe_sb "${DEVS[@]}"
 mdadm --create /dev/md0 --run -l0 -n3 -c 64 "${DEVS[@]}" >/dev/null 2>&1
 dev_bytes /dev/md0
 size=$BYTES
@@ -90,7 +89,6 @@ stop /dev/md4
 # ---- raid0, three zones: 4, 6 and 10 MiB members --------------------------
 loop_make 0 4M && loop_make 1 6M && loop_make 2 10M
 L=(/dev/loop0 /dev/loop1 /dev/loop2)
-wipe_sb "${L[@]}"
 out=$(mdadm --create /dev/md1 --run -l0 -n3 -c 64 "${L[@]}" 2>&1)
 rc=$?
 getv v /sys/block/md1/md/layout
@@ -165,8 +163,5 @@ else
 	ktap_skip_n 6 "$drv linear: the C md of 6.12 has no linear"
 fi
 
-loop_free
-mdadm_forget
-wipe_sb "${DEVS[@]}"
-md_reset
+rmd_cleanup
 ktap_finished

@@ -345,3 +345,20 @@ wait_md_released() {
 	done
 	[ "${RMD_LOADED:-}" != c ] || poll_until 20 md_refcnt_at_rest
 }
+
+# Start and end of an array test: no array, no loop device, no mdadm
+# memory, no superblock on the virtio disks (tests leave no trace, even
+# when they fail half-way: arrays go first, so their members can).
+RMD_DISKS=(/dev/vda /dev/vdb /dev/vdc /dev/vdd)
+rmd_setup() {
+	loop_free
+	mdadm_forget
+	wipe_sb "${RMD_DISKS[@]}"
+}
+rmd_cleanup() {
+	md_reset
+	loop_free
+	mdadm_forget
+	wipe_sb "${RMD_DISKS[@]}"
+	rm -rf /tmp/rmd-*
+}
