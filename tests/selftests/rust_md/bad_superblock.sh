@@ -59,7 +59,7 @@ stop() { mdadm --stop "$@" >/dev/null 2>&1; }
 unit=50	# each case its own units: the C md frees one only seconds after a stop
 
 # Two 4 MiB loop members per format, with data.
-loop_make 0 4M && loop_make 1 4M && loop_make 2 4M && loop_make 3 4M
+loop_make 0 2M && loop_make 1 2M && loop_make 2 2M && loop_make 3 2M
 mdadm --create /dev/md1 --run -l0 -n2 -c 64 /dev/loop0 /dev/loop1 >/dev/null 2>&1
 md_pattern write /dev/md1 seed=61 >/dev/null
 stop /dev/md1

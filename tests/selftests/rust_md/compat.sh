@@ -27,9 +27,9 @@ ktap_set_plan 44
 rmd_setup
 
 B=$RMD_DRIVER
-loop_make 0 4M && loop_make 1 6M && loop_make 2 10M
-loop_make 3 4M && loop_make 4 6M && loop_make 5 10M
-loop_make 6 8M && loop_make 7 8M
+loop_make 0 2M && loop_make 1 3M && loop_make 2 4M
+loop_make 3 2M && loop_make 4 3M && loop_make 5 4M
+loop_make 6 2M && loop_make 7 2M
 R1=(/dev/vda /dev/vdb) R2=(/dev/loop0 /dev/loop1 /dev/loop2)
 R3=(/dev/loop3 /dev/loop4 /dev/loop5) R4=(/dev/vdc /dev/vdd) R5=(/dev/loop6 /dev/loop7)
 NAMES=("raid0 1.2" "raid0 1.2, 3 zones, layout original" "raid0 1.2, 3 zones, layout alternate"
@@ -234,7 +234,7 @@ if has_linear "$RMD_DRIVER"; then
 	wipe_sb "${R2[@]}"
 	out=$(mdadm --create /dev/md40 --run -l linear -n3 "${R2[@]}" 2>&1 &&
 		md_pattern write /dev/md40 seed=53 bs=100000 2>&1)
-	ktap_check_out "$B linear 1.2 on 4, 6, 10 MiB members: created and written" $? "$out"
+	ktap_check_out "$B linear 1.2 on 2, 3, 4 MiB members: created and written" $? "$out"
 	a=0 out="" rc=0
 	for m in "${R2[@]}"; do
 		f=($(md_sb $m 1.2 get data_offset data_size))

@@ -86,8 +86,8 @@ out=$(fio "${fio_job[@]/#--filename=*/--filename=/dev/md4}" --verify_only 2>&1)
 ktap_check_out "$drv raid0: and so does fio's data" $? "$(tail -5 <<<"$out")"
 stop /dev/md4
 
-# ---- raid0, three zones: 4, 6 and 10 MiB members --------------------------
-loop_make 0 4M && loop_make 1 6M && loop_make 2 10M
+# ---- raid0, three zones: 2, 3 and 4 MiB members ------------------------------
+loop_make 0 2M && loop_make 1 3M && loop_make 2 4M
 L=(/dev/loop0 /dev/loop1 /dev/loop2)
 out=$(mdadm --create /dev/md1 --run -l0 -n3 -c 64 "${L[@]}" 2>&1)
 rc=$?

@@ -323,7 +323,7 @@ mdadm_human_kib() {
 # before giving up) until an ioctl or this.
 md_clear() {
 	[ ! -e "/sys/block/$1" ] || echo clear > "/sys/block/$1/md/array_state" 2>/dev/null
-	wait_md_released "$1"
+	wait_md_gone "$1"
 }
 
 # wait_md_released [mdX...]: wait (bounded) until the arrays are gone and,

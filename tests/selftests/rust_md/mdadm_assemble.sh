@@ -21,7 +21,7 @@ rmd_setup
 
 drv=$RMD_DRIVER
 load_md_levels "$drv"
-loop_make 0 8M && loop_make 1 8M && loop_make 2 8M && loop_make 3 8M
+loop_make 0 4M && loop_make 1 4M && loop_make 2 4M && loop_make 3 4M
 conf=/tmp/rmd-mdadm.conf
 stop() { mdadm --stop "$@" >/dev/null 2>&1; }
 

@@ -202,7 +202,7 @@ run_case() { # run_case <level> <metadata> <unit>
 	ktap_check_out "$tag: --zero-superblock of a running member refused, superblock intact" $? "$out"
 
 	out=$(mdadm --stop $md 2>&1)
-	[ "$out" = "mdadm: stopped $md" ] && wait_md_released md$u && [ -z "$(mdstat_entry md$u)" ]
+	[ "$out" = "mdadm: stopped $md" ] && wait_md_gone md$u && [ -z "$(mdstat_entry md$u)" ]
 	ktap_check_out "$tag: mdadm --stop; md$u gone from sysfs and /proc/mdstat" $? "$out"
 
 	out="$(md_open excl "${DEVS[@]}" | tr '\n' ' ')"
@@ -299,7 +299,7 @@ build_case() { # build_case <level> <unit>
 	# was written through the array (but for linear's vda, whose last
 	# 64 KiB are data), and no format's superblock is found.
 	mdadm --stop $md >/dev/null 2>&1
-	wait_md_released md$u
+	wait_md_gone md$u
 	out=""
 	rc=0
 	for d in "${DEVS[@]}"; do
@@ -318,7 +318,7 @@ build_case() { # build_case <level> <unit>
 		md_pattern verify $md seed=41 off=$((b - 65536)) len=131072 2>&1)
 	ktap_check_out "$tag: built again, the data is there" $? "$out"
 	out=$(mdadm --stop $md 2>&1 && md_open excl "${DEVS[@]}")
-	[ $? = 0 ] && wait_md_released md$((u + 1))
+	[ $? = 0 ] && wait_md_gone md$((u + 1))
 	ktap_check_out "$tag: stopped, members released" $? "$out"
 }
 
@@ -329,7 +329,7 @@ for c in $CASES; do
 		ktap_skip_n $PER_CASE "$drv $level $meta: the C md of 6.12 has no linear"
 	else
 		run_case "$level" "$meta" $u
-		[ -e /sys/block/md$u ] && { mdadm --stop /dev/md$u >/dev/null 2>&1; wait_md_released md$u; }
+		[ -e /sys/block/md$u ] && { mdadm --stop /dev/md$u >/dev/null 2>&1; wait_md_gone md$u; }
 	fi
 	u=$((u + 1))
 done
