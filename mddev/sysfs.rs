@@ -123,8 +123,9 @@ impl SysfsOps for MdDev {
                 let level = parse_level(input).ok_or(EINVAL)?;
                 let mut config = mddev.config.lock();
                 if config.running.is_some() {
-                    // Level changes of a running array are not supported.
-                    return Err(EBUSY);
+                    // No level here can take over a running array (md:
+                    // EINVAL when the takeover is refused).
+                    return Err(EINVAL);
                 }
                 config.level = level;
                 Ok(())
