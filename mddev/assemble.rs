@@ -25,17 +25,30 @@ use kernel::{prelude::*, sync::Arc};
 /// `md/array_state`'s index, for notifying pollers.
 const ARRAY_STATE_ATTR: usize = 0;
 
-/// md's `md_add_new_disk`.
-pub(crate) fn add_new_disk(mddev: &MdDev, config: &mut Config, info: &MduDiskInfo) -> Result {
+/// md's `md_add_new_disk`. `member` is the device `info` names, opened by
+/// [`open_new_member`] before the configuration was locked.
+pub(crate) fn add_new_disk(
+    mddev: &MdDev,
+    config: &mut Config,
+    info: &MduDiskInfo,
+    member: Result<Arc<MemberDev>>,
+) -> Result {
     if config.running.is_some() {
-        return super::manage::add_new_disk(mddev, config, info);
+        return super::manage::add_new_disk(mddev, config, info, member?);
     }
-    let dev = info.dev().ok_or_else(crate::blockdev::eoverflow)?;
     if config.raid_disks == 0 {
-        import_with_superblock(mddev, config, dev)
+        import_with_superblock(mddev, config, member?)
     } else {
-        import_without_superblock(mddev, config, dev, info)
+        import_without_superblock(mddev, config, member, info)
     }
+}
+
+/// Opens and claims the device `ADD_NEW_DISK` names. Done before the
+/// array's configuration is locked: opening a device number can probe its
+/// block major (the block layer's `major_names_lock`), and creating an
+/// array through that probe locks a configuration after it.
+pub(crate) fn open_new_member(info: &MduDiskInfo) -> Result<Arc<MemberDev>> {
+    open_member(info.dev().ok_or_else(crate::blockdev::eoverflow)?)
 }
 
 fn open_member(dev: u32) -> Result<Arc<MemberDev>> {
@@ -57,13 +70,12 @@ fn open_member(dev: u32) -> Result<Arc<MemberDev>> {
 }
 
 /// md's `md_import_device` for an array with superblocks of the version
-/// `SET_ARRAY_INFO` set: opens and claims `dev`, reads and checks its
-/// superblock.
-pub(crate) fn import_member(
+/// `SET_ARRAY_INFO` set: reads and checks `member`'s superblock.
+pub(crate) fn load_superblock(
     mddev: &MdDev,
     config: &Config,
-    dev: u32,
-) -> Result<(Arc<MemberDev>, LoadedSb)> {
+    member: &MemberDev,
+) -> Result<LoadedSb> {
     let format =
         Format::from_version(config.major_version, config.minor_version).ok_or_else(|| {
             md_warn!(
@@ -72,7 +84,6 @@ pub(crate) fn import_member(
             );
             EINVAL
         })?;
-    let member = open_member(dev)?;
     let refuse = |e: SbError| {
         md_warn!(
             "{} does not have a valid v{}.{} superblock, not importing! ({})\n",
@@ -97,14 +108,14 @@ pub(crate) fn import_member(
     })?;
     let parsed =
         superblock::load(format, &raw, size, member.logical_block_size()).map_err(refuse)?;
-    Ok((member, LoadedSb { parsed, raw }))
+    Ok(LoadedSb { parsed, raw })
 }
 
 /// Path 1 (Create, Assemble, Incremental): the member's superblock says
 /// everything; number, slot and state in the request are ignored, as md
 /// ignores them. Roles are settled when the array runs.
-fn import_with_superblock(mddev: &MdDev, config: &mut Config, dev: u32) -> Result {
-    let (member, loaded) = import_member(mddev, config, dev)?;
+fn import_with_superblock(mddev: &MdDev, config: &mut Config, member: Arc<MemberDev>) -> Result {
+    let loaded = load_superblock(mddev, config, &member)?;
     let parsed = loaded.parsed;
     if let Some(first) = config
         .rdevs
@@ -130,7 +141,7 @@ fn import_with_superblock(mddev: &MdDev, config: &mut Config, dev: u32) -> Resul
 fn import_without_superblock(
     mddev: &MdDev,
     config: &mut Config,
-    dev: u32,
+    member: Result<Arc<MemberDev>>,
     info: &MduDiskInfo,
 ) -> Result {
     if config.persistent {
@@ -142,7 +153,7 @@ fn import_without_superblock(
         // md ignores a faulty member here.
         return Ok(());
     }
-    let member = open_member(dev)?;
+    let member = member?;
     let size = member.sectors();
     let rdev = Rdev::new(&member, info.number, 0, size);
     let slot = u32::try_from(info.raid_disk)

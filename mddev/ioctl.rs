@@ -65,6 +65,14 @@ pub(super) fn md_ioctl(mddev: &Arc<MdDev>, cmd: u32, arg: usize) -> Result<i32> 
 
 /// The ioctls that take the configuration lock.
 fn configure(mddev: &Arc<MdDev>, cmd: u32, arg: usize) -> Result {
+    // ADD_NEW_DISK opens its device first, without the lock (see
+    // `assemble::open_new_member`); errors are reported in md's order.
+    let new_member = if cmd == uapi::ADD_NEW_DISK {
+        let info = read_disk_info(arg)?;
+        Some((info, assemble::open_new_member(&info)))
+    } else {
+        None
+    };
     let mut config = mddev.config.lock();
     if cmd == uapi::SET_ARRAY_INFO {
         return set_array_info(mddev, &mut config, arg);
@@ -100,10 +108,14 @@ fn configure(mddev: &Arc<MdDev>, cmd: u32, arg: usize) -> Result {
         }
         // md: a member that left without missing an update may rejoin a
         // read-only array (mdadm's re-add asks for it in sync).
-        uapi::ADD_NEW_DISK if config.running.is_some() => {
-            let info = read_disk_info(arg)?;
-            if info.state & uapi::MD_DISK_SYNC != 0 {
-                return manage::add_new_disk(mddev, &mut config, &info);
+        uapi::ADD_NEW_DISK
+            if config.running.is_some()
+                && new_member
+                    .as_ref()
+                    .is_some_and(|(info, _)| info.state & uapi::MD_DISK_SYNC != 0) =>
+        {
+            if let Some((info, member)) = new_member {
+                return assemble::add_new_disk(mddev, &mut config, &info, member);
             }
         }
         _ => {}
@@ -119,7 +131,10 @@ fn configure(mddev: &Arc<MdDev>, cmd: u32, arg: usize) -> Result {
         }
     }
     match cmd {
-        uapi::ADD_NEW_DISK => assemble::add_new_disk(mddev, &mut config, &read_disk_info(arg)?),
+        uapi::ADD_NEW_DISK => match new_member {
+            Some((info, member)) => assemble::add_new_disk(mddev, &mut config, &info, member),
+            None => Err(EINVAL),
+        },
         // md ignores RUN_ARRAY's argument (mdadm passes garbage or NULL).
         uapi::RUN_ARRAY => assemble::run(mddev, &mut config, Ro::ReadWrite),
         uapi::HOT_ADD_DISK => {

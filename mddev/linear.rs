@@ -5,7 +5,7 @@
 
 use super::{
     linear_map::{self, LinearMap},
-    personality::{Geometry, Limits, Personality, Slot},
+    personality::{self, Geometry, Limits, Personality, Slot},
     raid0_map,
 };
 use crate::blockdev::{
@@ -74,22 +74,9 @@ impl Personality for Linear {
         }
     }
 
-    fn make_request(&self, mut bio: Bio, pool: &BioSet) {
+    fn make_request(&self, bio: Bio, pool: &BioSet) {
         let to = LinearMap::new(&self.ends).map(bio.sector());
-        if to.sectors == 0 {
-            bio.fail();
-            return;
-        }
-        if u64::from(bio.sectors()) > to.sectors {
-            match bio.split_front(to.sectors as u32, pool) {
-                Ok(front) => core::mem::replace(&mut bio, front).resubmit(),
-                Err(_) => return bio.fail(),
-            }
-        }
-        match self.slots.get(to.member as usize) {
-            Some(slot) => bio.submit_to(&slot.dev, slot.data_offset + to.sector),
-            None => bio.fail(),
-        }
+        personality::submit_mapped(bio, to, &self.slots, pool);
     }
 
     fn status(&self, w: &mut dyn fmt::Write) -> fmt::Result {

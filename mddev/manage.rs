@@ -26,6 +26,7 @@ use super::{
 use crate::blockdev::{
     kvec,
     log::{line_info, line_warn, md_warn},
+    member::MemberDev,
 };
 use kernel::{prelude::*, sync::Arc};
 
@@ -64,7 +65,12 @@ pub(crate) fn hot_remove_disk(mddev: &MdDev, config: &mut Config, dev: u32) -> R
 /// mdadm wrote on it, joins as a spare, or in sync if it is a member that
 /// left without missing an update (mdadm's re-add). A spare goes into a
 /// free slot and is rebuilt there (see [`check_recovery`]).
-pub(crate) fn add_new_disk(mddev: &MdDev, config: &mut Config, info: &MduDiskInfo) -> Result {
+pub(crate) fn add_new_disk(
+    mddev: &MdDev,
+    config: &mut Config,
+    info: &MduDiskInfo,
+    member: Arc<MemberDev>,
+) -> Result {
     let Some(pers) = config.running.clone() else {
         return Err(ENODEV);
     };
@@ -75,8 +81,7 @@ pub(crate) fn add_new_disk(mddev: &MdDev, config: &mut Config, info: &MduDiskInf
             return Err(EINVAL);
         }
     };
-    let dev = info.dev().ok_or_else(crate::blockdev::eoverflow)?;
-    let (member, loaded) = assemble::import_member(mddev, config, dev)?;
+    let loaded = assemble::load_superblock(mddev, config, &member)?;
     let parsed = loaded.parsed;
     if let Some(first) = config
         .rdevs
@@ -174,12 +179,7 @@ pub(crate) fn add_new_disk(mddev: &MdDev, config: &mut Config, info: &MduDiskInf
 }
 
 /// A member taking `slot`.
-fn joining_member(
-    dev: &Arc<crate::blockdev::member::MemberDev>,
-    rdev: &Arc<Rdev>,
-    slot: u32,
-    in_sync: bool,
-) -> Joining {
+fn joining_member(dev: &Arc<MemberDev>, rdev: &Arc<Rdev>, slot: u32, in_sync: bool) -> Joining {
     Joining {
         slot: Slot {
             dev: dev.clone(),

@@ -3,7 +3,9 @@
 //! Personalities (md's `struct md_personality`): what a running array's
 //! level does with its bios, behind one trait.
 
-use super::{linear::Linear, raid0::Raid0, raid1::Raid1, rdev::Rdev, sb_writer::SbWriter};
+use super::{
+    linear::Linear, raid0::Raid0, raid0_map::Mapping, raid1::Raid1, rdev::Rdev, sb_writer::SbWriter,
+};
 use crate::blockdev::{
     bio::{Bio, BioSet},
     member::MemberDev,
@@ -34,6 +36,29 @@ pub(crate) struct Slot {
     pub(crate) sectors: u64,
     /// The member's state (its slot is `raid_disk`).
     pub(crate) rdev: Arc<Rdev>,
+}
+
+/// Sends `bio` where a striping or concatenating level maps its first
+/// sector (`to`): the part that stays on one member goes there, remapped;
+/// a rest is split off from `pool` and resubmitted, to come back mapped on
+/// its own (one split per call keeps the pool's forward-progress
+/// guarantee).
+pub(crate) fn submit_mapped(mut bio: Bio, to: Mapping, slots: &[Slot], pool: &BioSet) {
+    if to.sectors == 0 {
+        // Beyond the end: the block layer checks capacity, so only a racing
+        // resize could get here.
+        return bio.fail();
+    }
+    if u64::from(bio.sectors()) > to.sectors {
+        match bio.split_front(to.sectors as u32, pool) {
+            Ok(front) => core::mem::replace(&mut bio, front).resubmit(),
+            Err(_) => return bio.fail(),
+        }
+    }
+    match slots.get(to.member as usize) {
+        Some(slot) => bio.submit_to(&slot.dev, slot.data_offset + to.sector),
+        None => bio.fail(),
+    }
 }
 
 /// What a level needs to start: the array's geometry.

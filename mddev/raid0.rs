@@ -4,7 +4,7 @@
 //! arithmetic is `raid0_map`; this is the personality around it.
 
 use super::{
-    personality::{Geometry, Limits, Personality, Slot},
+    personality::{self, Geometry, Limits, Personality, Slot},
     raid0_map::{self, Raid0Map, Zone},
 };
 use crate::blockdev::{
@@ -115,26 +115,9 @@ impl Personality for Raid0 {
         }
     }
 
-    fn make_request(&self, mut bio: Bio, pool: &BioSet) {
+    fn make_request(&self, bio: Bio, pool: &BioSet) {
         let to = self.map().map(bio.sector());
-        if to.sectors == 0 {
-            // Beyond the end: the block layer checks capacity, so only a
-            // racing resize could get here.
-            bio.fail();
-            return;
-        }
-        if u64::from(bio.sectors()) > to.sectors {
-            // The rest goes back through the block layer and comes here
-            // again: one split per call keeps the pool's guarantee.
-            match bio.split_front(to.sectors as u32, pool) {
-                Ok(front) => core::mem::replace(&mut bio, front).resubmit(),
-                Err(_) => return bio.fail(),
-            }
-        }
-        match self.slots.get(to.member as usize) {
-            Some(slot) => bio.submit_to(&slot.dev, slot.data_offset + to.sector),
-            None => bio.fail(),
-        }
+        personality::submit_mapped(bio, to, &self.slots, pool);
     }
 
     fn status(&self, w: &mut dyn fmt::Write) -> fmt::Result {

@@ -305,8 +305,16 @@ impl SysfsOps for Rdev {
 
     /// Member changes from sysfs (failing, removing, re-slotting) belong to
     /// levels with redundancy and to external metadata, neither of which
-    /// this driver has yet.
-    fn store(_this: &Arc<Self>, _index: usize, _input: &[u8]) -> Result {
+    /// this driver has yet. A slot is read as md reads it first
+    /// (`kstrtouint`), so a bad number gets md's answer.
+    fn store(_this: &Arc<Self>, index: usize, input: &[u8]) -> Result {
+        if index == SLOT && input.strip_suffix(b"\n").unwrap_or(input) != b"none" {
+            super::text::parse_u32_kstrto(input).map_err(|e| match e {
+                super::text::NumberError::Invalid => EINVAL,
+                super::text::NumberError::Range => ERANGE,
+            })?;
+            return Err(EBUSY);
+        }
         Err(EINVAL)
     }
 }

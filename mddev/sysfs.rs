@@ -142,7 +142,7 @@ impl SysfsOps for MdDev {
         match index {
             ARRAY_STATE => store_array_state(&mddev, input),
             RAID_DISKS => {
-                let n = text::parse_u32(input).ok_or(EINVAL)?;
+                let n = text::parse_u32_kstrto(input).map_err(number_error)?;
                 if n > MAX_RAID_DISKS {
                     return Err(EINVAL);
                 }
@@ -159,12 +159,54 @@ impl SysfsOps for MdDev {
                 let level = parse_level(input).ok_or(EINVAL)?;
                 let mut config = mddev.config.lock();
                 if config.running.is_some() {
-                    // Level changes of a running array are not supported.
-                    return Err(EBUSY);
+                    // No level here can take over a running array (md:
+                    // EINVAL when the takeover is refused).
+                    return Err(EINVAL);
                 }
                 config.level = level;
                 Ok(())
             }
+            CHUNK_SIZE => {
+                let bytes = text::parse_u64_kstrto(input).map_err(number_error)?;
+                let sectors = u32::try_from(bytes >> 9).map_err(|_| ERANGE)?;
+                let mut config = mddev.config.lock();
+                if config.running.is_some() {
+                    // Reshaping is not supported.
+                    return Err(EBUSY);
+                }
+                config.chunk_sectors = sectors;
+                Ok(())
+            }
+            LAYOUT => {
+                let layout = text::parse_u32_kstrto(input).map_err(number_error)?;
+                let mut config = mddev.config.lock();
+                if config.running.is_some() {
+                    return Err(EBUSY);
+                }
+                config.layout = layout as i32;
+                Ok(())
+            }
+            COMPONENT_SIZE => {
+                // md's strict_blocks_to_sectors: any bad number is EINVAL.
+                let sectors = text::parse_u64_kstrto(input)
+                    .ok()
+                    .and_then(|kib| kib.checked_mul(2))
+                    .ok_or(EINVAL)?;
+                let mut config = mddev.config.lock();
+                if config.running.is_some() {
+                    // No level here can change its members' size.
+                    return Err(EINVAL);
+                }
+                if config.dev_sectors != 0 && config.dev_sectors <= sectors {
+                    return Err(ENOSPC);
+                }
+                config.dev_sectors = sectors;
+                mddev.config_changed(&config);
+                Ok(())
+            }
+            METADATA_VERSION => store_metadata_version(&mddev, input),
+            // The size follows the members; only md's "default" is taken.
+            ARRAY_SIZE if input.strip_suffix(b"\n").unwrap_or(input) == b"default" => Ok(()),
             i if i >= SYNC_FIRST => {
                 // Without the configuration lock, as in `show`.
                 let attr = *personality::SyncAttr::ALL.get(i - SYNC_FIRST).ok_or(EIO)?;
@@ -186,11 +228,43 @@ impl SysfsOps for MdDev {
                     _ => Err(ENODEV),
                 }
             }
-            // Geometry comes from superblocks or SET_ARRAY_INFO; sizes
-            // and external metadata cannot be set through sysfs here.
             _ => Err(EINVAL),
         }
     }
+}
+
+/// The errno md's `kstrto*` calls give for a bad number.
+fn number_error(e: text::NumberError) -> Error {
+    match e {
+        text::NumberError::Invalid => EINVAL,
+        text::NumberError::Range => ERANGE,
+    }
+}
+
+/// md's `metadata_store`: `none` or `major.minor`, only before members.
+fn store_metadata_version(mddev: &ActiveRef, input: &[u8]) -> Result {
+    let word = input.strip_suffix(b"\n").unwrap_or(input);
+    let mut config = mddev.config.lock();
+    if !config.rdevs.is_empty() {
+        return Err(EBUSY);
+    }
+    if word == b"none" {
+        config.persistent = false;
+        config.major_version = 0;
+        config.minor_version = 90;
+        return Ok(());
+    }
+    let dot = word.iter().position(|&c| c == b'.').ok_or(EINVAL)?;
+    let major = text::parse_u32_kstrto(&word[..dot]).map_err(|_| EINVAL)?;
+    let minor = text::parse_u32_kstrto(&word[dot + 1..]).map_err(|_| EINVAL)?;
+    let (major, minor) = (major as i32, minor as i32);
+    if super::superblock::Format::from_version(major, minor).is_none() {
+        return Err(ENOENT);
+    }
+    config.major_version = major;
+    config.minor_version = minor;
+    config.persistent = true;
+    Ok(())
 }
 
 /// A level as md's `level_store` reads it: a personality name or number.

@@ -49,3 +49,34 @@ impl core::fmt::Write for ByteWriter<'_> {
         Ok(())
     }
 }
+
+/// Why a number written to sysfs was refused, as the kernel's `kstrto*`
+/// functions tell it apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NumberError {
+    /// Not a number (`EINVAL`).
+    Invalid,
+    /// A number out of range (`ERANGE`).
+    Range,
+}
+
+/// Unsigned decimal digits, after the kernel's optional `+` and before an
+/// optional newline (`kstrtoull(s, 10, ...)`).
+pub(crate) fn parse_u64_kstrto(input: &[u8]) -> Result<u64, NumberError> {
+    let s = input.strip_suffix(b"\n").unwrap_or(input);
+    let s = s.strip_prefix(b"+").unwrap_or(s);
+    if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
+        return Err(NumberError::Invalid);
+    }
+    s.iter().try_fold(0u64, |v, &d| {
+        v.checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(d - b'0')))
+            .ok_or(NumberError::Range)
+    })
+}
+
+/// `kstrtouint(s, 10, ...)`.
+pub(crate) fn parse_u32_kstrto(input: &[u8]) -> Result<u32, NumberError> {
+    let v = parse_u64_kstrto(input)?;
+    u32::try_from(v).map_err(|_| NumberError::Range)
+}

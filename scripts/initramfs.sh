@@ -28,7 +28,7 @@ install -D -m644 "$kdir/drivers/block/brd.ko" "$root/lib/modules/extra/brd.ko"
 export CARGO_TARGET_DIR=$cache/progs-target
 # (cargo reads tests/progs/.cargo/config.toml only from that directory)
 (cd "$here/tests/progs" && cargo build --release --quiet)
-for prog in md_ioctl md_race md_churn md_write md_attr_loop; do
+for prog in md_ioctl md_race md_churn md_write md_attr_loop md_pattern md_sb md_open; do
 	install -D -m755 "$CARGO_TARGET_DIR/release/$prog" "$root/usr/bin/$prog"
 done
 

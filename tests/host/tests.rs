@@ -266,3 +266,27 @@ fn mdstat_active_array() {
         "md127 : active (read-only) raid1 vdb[1] vda[0](F)\n      2048 blocks super 1.2 [2/1] [_U]\n      \n"
     );
 }
+
+#[test]
+fn kstrto_numbers() {
+    use text::{parse_u32_kstrto, parse_u64_kstrto, NumberError::*};
+    assert_eq!(parse_u32_kstrto(b"42\n"), Ok(42));
+    assert_eq!(parse_u32_kstrto(b"+7"), Ok(7));
+    assert_eq!(parse_u32_kstrto(b"4294967295"), Ok(u32::MAX));
+    assert_eq!(parse_u32_kstrto(b"4294967296"), Err(Range));
+    assert_eq!(parse_u32_kstrto(b"99999999999999999999"), Err(Range));
+    for bad in [
+        &b""[..],
+        b"\n",
+        b"-1",
+        b"1 2",
+        b"garbage",
+        b"0x10",
+        b"++1",
+        b"1\n\n",
+    ] {
+        assert_eq!(parse_u32_kstrto(bad), Err(Invalid), "{bad:?}");
+    }
+    assert_eq!(parse_u64_kstrto(b"18446744073709551615"), Ok(u64::MAX));
+    assert_eq!(parse_u64_kstrto(b"18446744073709551616"), Err(Range));
+}
