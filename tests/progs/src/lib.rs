@@ -159,5 +159,7 @@ impl AlignedBuf {
 
 /// `O_DIRECT` on x86_64.
 pub const O_DIRECT: i32 = 0o40000;
+/// `O_DSYNC` on x86_64.
+pub const O_DSYNC: i32 = 0o10000;
 /// `O_EXCL`
 pub const O_EXCL: i32 = 0o200;

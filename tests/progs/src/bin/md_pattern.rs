@@ -15,6 +15,8 @@
 //!   verify   read DEVICE[off, off+len) and compare it with the pattern
 //!   peek     print seed and array sector found at DEVICE offset off
 //!   sum      print an FNV-1a 64 hash of DEVICE[off, off+len)
+//!   acked    print the byte count a journal (see journal=) holds; DEVICE
+//!            is the journal
 //! Keys (sizes take k/m/g suffixes, binary, or s for sectors):
 //!   seed=N   the pattern's seed (default 1)
 //!   off=N    byte offset on DEVICE (default 0)
@@ -26,6 +28,10 @@
 //!            each other, so with an unaligned off or bs they straddle chunks
 //!   direct=1 O_DIRECT (off and bs must then be sector multiples)
 //!   nosync=1 no fsync after writing
+//!   journal=PATH  (write) after each request, fdatasync DEVICE, then
+//!            record the bytes written so far in PATH's first sector
+//!            (O_DIRECT, O_DSYNC): what survives a crash of the machine
+//!            says which part of the pattern the device had acknowledged
 //! Output: "ok <mode> N bytes" (and the hash for sum); on a mismatch the
 //! first few differing sectors and their count, exit 1. Errno names on
 //! failed system calls, exit 1; 2 on bad usage. Buffered reads drop the
@@ -39,7 +45,7 @@ use std::process::exit;
 const SECTOR: u64 = 512;
 
 fn usage() -> ! {
-    eprintln!("usage: md_pattern write|zero|verify|zeroed|peek|sum DEVICE [seed=N off=N len=N aoff=N bs=N direct=1 nosync=1]");
+    eprintln!("usage: md_pattern write|zero|verify|zeroed|peek|sum|acked DEVICE [seed=N off=N len=N aoff=N bs=N direct=1 nosync=1 journal=PATH]");
     exit(2);
 }
 
@@ -91,8 +97,19 @@ fn main() {
     let (mode, dev) = (args[1].as_str(), args[2].as_str());
     let (mut seed, mut off, mut len, mut aoff, mut bs) = (1u64, 0u64, None, None, 65536u64);
     let (mut direct, mut nosync) = (false, false);
+    let mut journal: Option<File> = None;
     for kv in &args[3..] {
         let (k, v) = kv.split_once('=').unwrap_or_else(|| usage());
+        if k == "journal" {
+            let f = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .custom_flags(O_DIRECT | O_DSYNC)
+                .open(v)
+                .unwrap_or_else(|e| fail("open journal", errno_of(&e)));
+            journal = Some(f);
+            continue;
+        }
         let n = parse_size(v).unwrap_or_else(|| usage());
         match k {
             "seed" => seed = n,
@@ -108,8 +125,9 @@ fn main() {
     if bs == 0
         || !matches!(
             mode,
-            "write" | "zero" | "verify" | "zeroed" | "peek" | "sum"
+            "write" | "zero" | "verify" | "zeroed" | "peek" | "sum" | "acked"
         )
+        || (journal.is_some() && mode != "write")
     {
         usage();
     }
@@ -128,6 +146,14 @@ fn main() {
         md_ioctl(&file, 0x8008_1272, Some(&mut b)).unwrap_or_else(|e| fail("BLKGETSIZE64", e));
         u64::from_ne_bytes(b)
     };
+    if mode == "acked" {
+        let mut b = AlignedBuf::new(4096);
+        file.read_exact_at(b.bytes_mut(), 0)
+            .unwrap_or_else(|e| fail("read", errno_of(&e)));
+        let n = u64::from_le_bytes(b.bytes()[0..8].try_into().unwrap());
+        println!("{n}");
+        return;
+    }
     if mode == "peek" {
         let mut b = AlignedBuf::new(4096);
         let base = off & !4095;
@@ -167,6 +193,14 @@ fn main() {
                 }
                 file.write_all_at(&buf.bytes()[..n], at)
                     .unwrap_or_else(|e| fail(&format!("write at {at}"), errno_of(&e)));
+                if let Some(j) = &journal {
+                    file.sync_data()
+                        .unwrap_or_else(|e| fail("fdatasync", errno_of(&e)));
+                    let mut rec = AlignedBuf::new(4096);
+                    rec.bytes_mut()[0..8].copy_from_slice(&(pos + n as u64).to_le_bytes());
+                    j.write_all_at(rec.bytes(), 0)
+                        .unwrap_or_else(|e| fail("journal write", errno_of(&e)));
+                }
             }
             _ => {
                 file.read_exact_at(&mut buf.bytes_mut()[..n], at)
