@@ -22,10 +22,20 @@ unsafe impl Sync for OwnedQueue {}
 impl OwnedQueue {
     /// Allocates an ordinary (bound, reclaim-less) workqueue named `name`.
     pub(crate) fn new(name: &'static CStr) -> Result<Self> {
+        Self::with_flags(name, 0)
+    }
+
+    /// Allocates an unbound workqueue named `name`, for work that runs long
+    /// (a resync): not tied to the CPU that queued it.
+    pub(crate) fn new_unbound(name: &'static CStr) -> Result<Self> {
+        Self::with_flags(name, bindings::wq_flags_WQ_UNBOUND)
+    }
+
+    fn with_flags(name: &'static CStr, flags: bindings::wq_flags) -> Result<Self> {
         // SAFETY: the format string takes exactly the one `%s` argument
         // given, which is NUL-terminated.
         let ptr = unsafe {
-            bindings::alloc_workqueue(c_str!("%s").as_char_ptr(), 0, 0, name.as_char_ptr())
+            bindings::alloc_workqueue(c_str!("%s").as_char_ptr(), flags, 0, name.as_char_ptr())
         };
         // INVARIANT: checked for allocation failure here.
         Ok(Self {

@@ -183,6 +183,9 @@ pub(crate) struct MdDev {
     pub(crate) io: IoCell<dyn Personality>,
     /// Refuse writes: a mirror of `Config::ro`, for the I/O path.
     pub(crate) read_only: AtomicBool,
+    /// Auto-read-only with a level that syncs: the first write makes the
+    /// array read-write (md's `md_write_start`), through the check work.
+    pub(crate) auto_read: AtomicBool,
     /// Where splits and flushes of the array's bios come from.
     #[pin]
     pub(crate) bio_set: BioSet,
@@ -225,6 +228,7 @@ impl MdDev {
             check_work <- new_work!("MdDev::check_work"),
             io,
             read_only: AtomicBool::new(false),
+            auto_read: AtomicBool::new(false),
             bio_set <- BioSet::new(),
         }? Error)
     }
@@ -340,6 +344,13 @@ impl WorkItem<CHECK_WORK> for MdDev {
             return;
         };
         let mut config = mddev.config.lock();
+        if config.ro == Ro::AutoRead
+            && config.running.as_ref().is_some_and(|p| p.syncs())
+            && !mddev.auto_read.load(Ordering::Acquire)
+        {
+            // A write came (see `submit_bio`); this checks recovery too.
+            return super::assemble::set_writable(&mddev, &mut config, Ro::ReadWrite);
+        }
         super::manage::check_recovery(&mddev, &mut config);
     }
 }
@@ -510,6 +521,15 @@ impl DiskOps for MdDev {
             } else {
                 bio.fail()
             };
+        }
+        if bio.is_write() && this.auto_read.load(Ordering::Relaxed) {
+            // md_write_start: the write goes on; the array becomes
+            // read-write (and may resync) in the check work.
+            if this.auto_read.swap(false, Ordering::AcqRel) {
+                if let Some(core) = super::CORE.get() {
+                    Arc::<MdDev>::from(this).kick_check(&core.md_wq);
+                }
+            }
         }
         if bio.is_preflush() {
             for (i, slot) in pers.slots().iter().enumerate() {

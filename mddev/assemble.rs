@@ -354,6 +354,9 @@ pub(crate) fn run(mddev: &MdDev, config: &mut Config, ro: Ro) -> Result {
     disk.stack_limits(&stack, limits.io_min, limits.io_opt, limits.max_sectors)?;
     drop(stack);
     mddev.read_only.store(ro == Ro::ReadOnly, Ordering::Release);
+    mddev
+        .auto_read
+        .store(ro == Ro::AutoRead && pers.syncs(), Ordering::Release);
     disk.set_read_only(ro == Ro::ReadOnly);
     {
         let frozen = disk.freeze();
@@ -474,6 +477,7 @@ pub(crate) fn stop_level(mddev: &MdDev, config: &mut Config) {
     }
     drop(pers);
     mddev.read_only.store(false, Ordering::Release);
+    mddev.auto_read.store(false, Ordering::Release);
     config.ro = Ro::ReadWrite;
     config.array_sectors = 0;
 }
@@ -515,6 +519,7 @@ pub(crate) fn set_readonly(mddev: &MdDev, config: &mut Config) -> Result {
         // Once unfrozen, no write gets into the level.
         let frozen = disk.freeze();
         mddev.read_only.store(true, Ordering::Release);
+        mddev.auto_read.store(false, Ordering::Release);
         drop(frozen);
         if let Some(pers) = config.running.as_ref() {
             pers.quiesce();
@@ -571,6 +576,10 @@ pub(crate) fn set_writable(mddev: &MdDev, config: &mut Config, ro: Ro) {
         disk.set_read_only(false);
     }
     mddev.read_only.store(false, Ordering::Release);
+    mddev.auto_read.store(
+        ro == Ro::AutoRead && config.running.as_ref().is_some_and(|p| p.syncs()),
+        Ordering::Release,
+    );
     config.ro = ro;
     if let Some(pers) = config.running.as_ref() {
         pers.writable();

@@ -234,6 +234,17 @@ impl Raid1 {
         if geo.dev_sectors != 0 {
             array_sectors = array_sectors.min(geo.dev_sectors);
         }
+        // A lone mirror has nothing to resync against (md's raid1 run).
+        let resync_offset = match sb.as_ref() {
+            Some(sb) if working.count_ones() > 1 => sb.state().resync_offset,
+            _ => MAX_SECTOR,
+        };
+        if resync_offset != MAX_SECTOR {
+            crate::blockdev::log::line_info!(
+                "md/raid1:{}: not clean -- starting background reconstruction\n",
+                md_name
+            );
+        }
         crate::blockdev::log::line_info!(
             "md/raid1:{}: active with {} out of {} mirrors\n",
             md_name,
@@ -242,9 +253,7 @@ impl Raid1 {
         );
         let name = DiskName::checked(md_name.as_bytes()).map_err(|_| EINVAL)?;
         let carried = Carried {
-            resync_offset: sb
-                .as_ref()
-                .map_or(MAX_SECTOR, |sb| sb.state().resync_offset),
+            resync_offset,
             clean: sb.as_ref().map_or(true, |sb| sb.state().clean),
             mismatches: 0,
             speed_min: 0,

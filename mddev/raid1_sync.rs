@@ -25,6 +25,9 @@ use kernel::{page::Page, prelude::*, sync::Arc, workqueue::WorkItem};
 const WINDOW_PAGES: usize = 32;
 const WINDOW_SECTORS: u64 = (WINDOW_PAGES * kernel::page::PAGE_SIZE / 512) as u64;
 
+/// md's `RESYNC_BLOCK_SIZE`: what one of its resync requests covers.
+const RESYNC_BLOCK_BYTES: usize = 64 * 1024;
+
 /// The work that runs a resync, check or repair.
 pub(crate) const SYNC_WORK: u64 = 3;
 
@@ -187,7 +190,34 @@ impl Conf {
             .without(Recovery::INTR);
         drop(recovery);
         self.sync_running.store(true, Ordering::SeqCst);
-        let _ = kernel::workqueue::system_unbound().enqueue::<Arc<Conf>, SYNC_WORK>(self.clone());
+        let queued = registry::CORE.get().is_some_and(|core| {
+            core.sync_wq
+                .queue()
+                .enqueue::<Arc<Conf>, SYNC_WORK>(self.clone())
+                .is_ok()
+        });
+        if !queued {
+            // The module is going: nothing will run.
+            self.sync_ended();
+        }
+    }
+
+    /// A sync is over (or never started): its action is forgotten and
+    /// whoever waits in [`Conf::stop_sync`] may go on.
+    fn sync_ended(&self) {
+        {
+            let mut recovery = self.recovery.lock();
+            *recovery = recovery
+                .without(Recovery::RUNNING)
+                .without(Recovery::SYNC)
+                .without(Recovery::REQUESTED)
+                .without(Recovery::CHECK)
+                .without(Recovery::RECOVER)
+                .without(Recovery::INTR);
+        }
+        self.curr_resync.store(0, Ordering::Release);
+        self.sync_running.store(false, Ordering::SeqCst);
+        wait::wake(&self.sync_running);
     }
 
     /// Stops a sync in progress and waits for it (`idle`, `frozen`, stop).
@@ -309,8 +339,12 @@ impl Conf {
             };
             let io = self.io_gen.load(Ordering::Relaxed);
             match sync_status::throttle(speed.currspeed(), min_speed, max_speed, || io == last_io) {
-                Throttle::Continue => {}
-                _ => {
+                // md waits for its own sync I/O in flight to give the
+                // array's other I/O a chance; a window here is complete
+                // before the next, and the barrier lets waiting I/O in
+                // between windows.
+                Throttle::Continue | Throttle::WaitInflight => {}
+                Throttle::Sleep => {
                     last_io = io;
                     blockdev::sleep_ms(sync_status::THROTTLE_SLEEP_MS);
                     continue;
@@ -518,13 +552,22 @@ impl Conf {
             }
             if check {
                 self.window_io(slot, sector, buffer, bytes, false)?;
-                if !blockdev::member::pages_equal(source_buf, buffer, bytes, scratch)? {
-                    self.mismatches
-                        .fetch_add((bytes / 512) as u64, Ordering::Relaxed);
-                    if !repair_only {
-                        continue;
+                // md compares, counts and repairs per resync block (one
+                // r1bio: RESYNC_PAGES), so mismatch_cnt is in its units.
+                let mut done = 0;
+                while done < bytes {
+                    let piece = RESYNC_BLOCK_BYTES.min(bytes - done);
+                    let page = done / kernel::page::PAGE_SIZE;
+                    let (ours, theirs) = (&source_buf[page..], &buffer[page..]);
+                    if !blockdev::member::pages_equal(ours, theirs, piece, scratch)? {
+                        self.mismatches
+                            .fetch_add((piece / 512) as u64, Ordering::Relaxed);
+                        if repair_only {
+                            let at = sector + (done / 512) as u64;
+                            self.window_io(slot, at, ours, piece, true)?;
+                        }
                     }
-                    self.window_io(slot, sector, source_buf, bytes, true)?;
+                    done += piece;
                 }
             } else if self
                 .window_io(slot, sector, source_buf, bytes, true)
@@ -557,18 +600,6 @@ impl WorkItem<SYNC_WORK> for Conf {
                 this.name
             );
         }
-        {
-            let mut recovery = this.recovery.lock();
-            *recovery = recovery
-                .without(Recovery::RUNNING)
-                .without(Recovery::SYNC)
-                .without(Recovery::REQUESTED)
-                .without(Recovery::CHECK)
-                .without(Recovery::RECOVER)
-                .without(Recovery::INTR);
-        }
-        this.curr_resync.store(0, Ordering::Release);
-        this.sync_running.store(false, Ordering::SeqCst);
-        wait::wake(&this.sync_running);
+        this.sync_ended();
     }
 }

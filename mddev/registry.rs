@@ -43,6 +43,10 @@ pub(crate) struct MdCore {
     /// hold the array's locks, so nothing here takes them. Dropped first:
     /// its work may queue checks.
     pub(crate) level_wq: OwnedQueue,
+    /// Where resyncs, checks and recoveries run (md's sync threads); a
+    /// level's stop waits for its own, so at module exit the queue is
+    /// empty and dropping it only proves that no sync code still runs.
+    pub(crate) sync_wq: OwnedQueue,
     /// Where the arrays' checks of their members run (md's `md_wq`, where
     /// md's threads run `md_check_recovery`). Dropped before `misc_wq`:
     /// its work may queue a deletion there.
@@ -79,6 +83,7 @@ impl MdCore {
                 ),
                 creating <- new_mutex!((), "md_disks_mutex"),
                 level_wq: OwnedQueue::new(c_str!("md_level"))?,
+                sync_wq: OwnedQueue::new_unbound(c_str!("md_sync"))?,
                 md_wq: OwnedQueue::new(c_str!("md"))?,
                 misc_wq: OwnedQueue::new(c_str!("md_misc"))?,
             }),

@@ -63,6 +63,10 @@ if [ $kernels_ok = 1 ]; then
 
 	stage "kselftests in the guest (debug kernel)"
 	RUST_MD_RESULTS=$results scripts/guest.sh debug check
+
+	stage "kselftests across a reset of the guest (debug kernel)"
+	RUST_MD_RESULTS=$results RUST_MD_PREFIX="reboot: " \
+		RUST_MD_TESTS=rust_md_reboot:unclean_shutdown.sh scripts/guest.sh debug check
 else
 	record 1 "kselftests in the guest (no kernel)"
 fi

@@ -68,12 +68,30 @@ if [ "$mode" = shell ]; then
 	exec "$here/scripts/qemu.sh" "$run" "$kernel" "$initrd" shell "$limit" interactive
 fi
 
+# A test that resets the machine on purpose (the rust_md_reboot collection)
+# says "reset" on ttyS3 first: the guest then boots again on the same
+# disks, with rmd_boot=2 (and so on) on its command line, to see what a
+# crash left. Each earlier boot's logs are kept in <run>/boot<N>/.
 start=$(date +%s)
+boot=1
 set +e
-"$here/scripts/qemu.sh" "$run" "$kernel" "$initrd" "$mode" "$limit"
-qrc=$?
+while :; do
+	RUST_MD_KEEP_DISKS=1 RUST_MD_APPEND="${RUST_MD_APPEND:-} rmd_boot=$boot" \
+		"$here/scripts/qemu.sh" "$run" "$kernel" "$initrd" "$mode" "$limit"
+	qrc=$?
+	if [ "$mode" = check ] && [ $qrc = 0 ] && [ $boot -lt 3 ] &&
+		grep -qx reset "$run/status" 2>/dev/null; then
+		mkdir -p "$run/boot$boot"
+		mv "$run"/{console.log,stdout,stderr,status} "$run/boot$boot/"
+		log "boot $boot reset by the test; booting again on the same disks"
+		boot=$((boot + 1))
+		continue
+	fi
+	break
+done
 echo "$qrc" > "$run/qemu-exit"
 set -e
+rm -rf "$run/disks"
 rm -f "$initrd"
 secs=$(( $(date +%s) - start ))
 
@@ -85,8 +103,14 @@ check)
 	log "KTAP:    $run/ktap.log"
 	log "config:  $run/kernel.config"
 	log "guest ran ${secs}s"
-	exec python3 "$here/scripts/verdict.py" "$run/ktap.log" "$run/console.log" \
-		${RUST_MD_RESULTS:+--results "$RUST_MD_RESULTS"} --prefix "guest: "
+	console=$run/console.log
+	if [ $boot -gt 1 ]; then
+		# Every boot's kernel messages count.
+		cat "$run"/boot*/console.log "$run/console.log" > "$run/console-all.log"
+		console=$run/console-all.log
+	fi
+	exec python3 "$here/scripts/verdict.py" "$run/ktap.log" "$console" \
+		${RUST_MD_RESULTS:+--results "$RUST_MD_RESULTS"} --prefix "${RUST_MD_PREFIX:-guest: }"
 	;;
 demo|script)
 	cat "$run/stdout"

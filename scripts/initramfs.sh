@@ -37,9 +37,11 @@ ks=$root/kselftest
 mkdir -p "$ks/kselftest"
 cp "$ksrc/tools/testing/selftests/run_kselftest.sh" "$ks/"
 cp "$ksrc"/tools/testing/selftests/kselftest/{runner.sh,ktap_helpers.sh,module.sh,prefix.pl} "$ks/kselftest/"
-# rust_md_planted fails on purpose and runs only when named (harness tests).
+# rust_md_planted fails on purpose and runs only when named (harness tests);
+# rust_md_reboot resets the guest and runs only when named (make check does).
 : > "$ks/kselftest-list.txt"
-for coll in rust_md:tests/selftests/rust_md rust_md_planted:tests/harness/planted; do
+for coll in rust_md:tests/selftests/rust_md rust_md_planted:tests/harness/planted \
+	rust_md_reboot:tests/selftests/rust_md_reboot; do
 	name=${coll%%:*} dir=$here/${coll#*:}
 	tmp=$(mktemp -d)
 	make -s -C "$dir" KSRC="$ksrc" OUTPUT="$tmp" install INSTALL_PATH="$ks/$name" >/dev/null

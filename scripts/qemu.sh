@@ -8,6 +8,9 @@
 #   <out>/status       "exit N" from the guest (ttyS3)
 # Member disks: RUST_MD_DISKS (default 4) sparse files of RUST_MD_DISK_MB
 # (default 256) MiB in <out>/disks, attached as virtio-blk (vda, vdb, ...).
+# They are new for every boot, unless RUST_MD_KEEP_DISKS=1: then disks
+# already there are used again and left for the next boot (the caller
+# removes them).
 #
 # Emulation: TCG by default (-accel tcg,thread=multi), because nested KVM on
 # our machines hangs at kernel entry. RUST_MD_KVM=1 asks for KVM.
@@ -39,8 +42,10 @@ fi
 args+=(-serial "file:$out/stdout" -serial "file:$out/stderr" -serial "file:$out/status")
 for i in $(seq 0 $(( ${RUST_MD_DISKS:-4} - 1 ))); do
 	img=$out/disks/disk$i.img
-	rm -f "$img"
-	truncate -s "${RUST_MD_DISK_MB:-256}M" "$img"
+	if [ "${RUST_MD_KEEP_DISKS:-0}" != 1 ] || [ ! -f "$img" ]; then
+		rm -f "$img"
+		truncate -s "${RUST_MD_DISK_MB:-256}M" "$img"
+	fi
 	args+=(-drive "file=$img,if=virtio,format=raw,cache=unsafe")
 done
 echo "qemu-system-x86_64 ${args[*]}" > "$out/qemu.cmdline"
@@ -51,5 +56,5 @@ if [ -n "$interactive" ]; then
 fi
 timeout -k 10 "$limit" qemu-system-x86_64 "${args[@]}" < /dev/null
 rc=$?
-rm -rf "$out/disks"
+[ "${RUST_MD_KEEP_DISKS:-0}" = 1 ] || rm -rf "$out/disks"
 exit $rc
