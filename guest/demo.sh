@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # What `make run` shows: md_mod loads and owns block major 9; the real
 # mdadm creates a raid0 array on it, data written through /dev/md0 reads
-# back after a stop and an assemble; opening a missing /dev/mdN creates it
+# back after a stop and an assemble; a raid1 loses a mirror and rebuilds a
+# new one with the data intact; opening a missing /dev/mdN creates it
 # and the last close deletes it; unloading leaves nothing behind.
 set -e
 show() { echo "\$ $*"; "$@"; }
@@ -31,6 +32,27 @@ cmp -n 67108864 /tmp/data /dev/md0 && echo "the data read back is the data writt
 show mdadm --examine /dev/vdb
 show mdadm --stop /dev/md0
 gone md0 && echo "md0 is gone after the stop"
+
+# raid1: a mirror fails, is replaced, and the recovery rebuilds it.
+mdadm --zero-superblock /dev/vdc /dev/vdd 2>/dev/null || true
+show mdadm --create /dev/md1 --run --level=1 --raid-devices=2 --size=64M /dev/vdc /dev/vdd
+show cat /proc/mdstat
+show mdadm --wait /dev/md1 || true
+echo "\$ dd if=/tmp/data of=/dev/md1 bs=1M count=32 oflag=direct"
+dd if=/tmp/data of=/dev/md1 bs=1M count=32 oflag=direct 2>&1 | tail -1
+show mdadm /dev/md1 --fail /dev/vdd
+show cat /proc/mdstat
+show mdadm /dev/md1 --remove /dev/vdd
+show mdadm --zero-superblock /dev/vdd
+show mdadm /dev/md1 --add /dev/vdd
+show cat /proc/mdstat
+show mdadm --wait /dev/md1 || true
+show cat /proc/mdstat
+echo "\$ cmp -n 32M /tmp/data /dev/md1"
+cmp -n 33554432 /tmp/data /dev/md1 && echo "the data survived the failure and the recovery"
+show cat /sys/block/md1/md/sync_action /sys/block/md1/md/degraded
+show mdadm --stop /dev/md1
+gone md1 && echo "md1 is gone after the stop"
 show mknod /dev/md3 b 9 3
 echo "\$ exec 3</dev/md3      # opening a missing unit creates it"
 exec 3</dev/md3
