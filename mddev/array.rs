@@ -186,6 +186,11 @@ pub(crate) struct MdDev {
     /// Auto-read-only with a level that syncs: the first write makes the
     /// array read-write (md's `md_write_start`), through the check work.
     pub(crate) auto_read: AtomicBool,
+    /// The running level while its sync attributes exist, for them: they
+    /// cannot take `config`, which a stop holds while it removes them
+    /// (and waits for their readers).
+    #[pin]
+    sync_level: Mutex<Option<Arc<dyn Personality>>>,
     /// Where splits and flushes of the array's bios come from.
     #[pin]
     pub(crate) bio_set: BioSet,
@@ -229,8 +234,21 @@ impl MdDev {
             io,
             read_only: AtomicBool::new(false),
             auto_read: AtomicBool::new(false),
+            sync_level <- new_mutex!(None, "MdDev::sync_level"),
             bio_set <- BioSet::new(),
         }? Error)
+    }
+
+    /// The level the sync attributes (`md/sync_action` & co) talk to.
+    pub(crate) fn sync_level(&self) -> Option<Arc<dyn Personality>> {
+        self.sync_level.lock().clone()
+    }
+
+    /// Sets (or, with `None`, clears) what [`MdDev::sync_level`] returns;
+    /// the old level is dropped outside the lock.
+    pub(crate) fn set_sync_level(&self, level: Option<Arc<dyn Personality>>) {
+        let old = core::mem::replace(&mut *self.sync_level.lock(), level);
+        drop(old);
     }
 
     /// What holds the array now.

@@ -366,6 +366,7 @@ pub(crate) fn run(mddev: &MdDev, config: &mut Config, ro: Ro) -> Result {
     disk.changed();
     if let Some(dir) = parts.dir.as_ref() {
         if pers.syncs() {
+            mddev.set_sync_level(Some(pers.clone()));
             let _ = dir.set_optional(true);
         }
         for b in config.rdevs.iter() {
@@ -444,6 +445,8 @@ pub(crate) fn stop_level(mddev: &MdDev, config: &mut Config) {
     let Some(pers) = config.running.take() else {
         return;
     };
+    // Before the sync attributes go: their readers must not find it.
+    mddev.set_sync_level(None);
     let parts = mddev.parts.lock();
     if let Some(disk) = parts.disk.as_ref() {
         let old = {

@@ -290,6 +290,9 @@ fn change_level(mddev: &MdDev, config: &mut Config, joining: KVec<Joining>) -> R
     relink_slots(&parts, config);
     drop(parts);
     config.running = Some(new.clone());
+    if new.syncs() {
+        mddev.set_sync_level(Some(new.clone()));
+    }
     // The old level goes with its last reference: its members' claims
     // with it, unless bound still.
     drop(old);

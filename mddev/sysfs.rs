@@ -97,7 +97,7 @@ impl SysfsOps for MdDev {
             let attr = *personality::SyncAttr::ALL
                 .get(index - SYNC_FIRST)
                 .ok_or(EIO)?;
-            let pers = mddev.config.lock().running.clone();
+            let pers = mddev.sync_level();
             return match pers {
                 Some(p) if p.syncs() => p.sync_show(attr, out).map_err(|_| EFBIG),
                 _ => Err(ENODEV),
@@ -210,7 +210,7 @@ impl SysfsOps for MdDev {
             i if i >= SYNC_FIRST => {
                 // Without the configuration lock, as in `show`.
                 let attr = *personality::SyncAttr::ALL.get(i - SYNC_FIRST).ok_or(EIO)?;
-                let pers = mddev.config.lock().running.clone();
+                let pers = mddev.sync_level();
                 match pers {
                     Some(p) if p.syncs() => {
                         p.sync_store(attr, input)?;

@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 36
+ktap_set_plan 37
 
 MB=1048576
 SYS=/sys/block/md0/md
@@ -248,6 +248,20 @@ ktap_check "a check finds no mismatch ($(cat $SYS/mismatch_cnt))" $?
 log=$(dmesg | grep -E '\] md(/raid1:|:| )')
 ! grep -qiE "error|call trace" <<<"$log"
 ktap_check "no 'error' or call trace from md in the log" $?
+# --- stops while the sync attributes are read ---------------------------
+# A stop removes md/sync_* with the array's configuration locked and waits
+# for their readers, which therefore must not wait for that lock.
+md_attr_loop $SYS/sync_action 4 read idle check >/tmp/loop.out 2>&1 &
+loop_pid=$!
+mdadm --stop /dev/md0 >/dev/null 2>&1 &&
+	mdadm --assemble /dev/md0 /dev/vdc /dev/vdd >/dev/null 2>&1 &&
+	echo check > $SYS/sync_action &&
+	mdadm --stop /dev/md0 >/dev/null 2>&1 &&
+	mdadm --assemble /dev/md0 /dev/vdc /dev/vdd >/dev/null 2>&1
+rc=$?
+wait $loop_pid
+ktap_check "stop and assemble while sync_action is read ($(cat /tmp/loop.out))" $rc
+
 mdadm --stop /dev/md0 >/dev/null 2>&1
 md_reset
 ! module_loaded md_mod
