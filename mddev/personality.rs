@@ -225,6 +225,11 @@ pub(crate) trait Personality: Send + Sync {
     fn sync_store(&self, _attr: SyncAttr, _input: &[u8]) -> Result {
         Err(EINVAL)
     }
+    /// Where a resync owed would start (md's `recovery_cp`), for levels
+    /// that sync; `None` makes `resync_start` show the configuration's.
+    fn resync_offset(&self) -> Option<u64> {
+        None
+    }
     /// The resync line of /proc/mdstat (md's `status_resync`); returns
     /// whether it wrote one.
     fn status_sync(&self, _w: &mut dyn fmt::Write) -> core::result::Result<bool, fmt::Error> {

@@ -974,6 +974,10 @@ impl Personality for Raid1 {
         }
     }
 
+    fn resync_offset(&self) -> Option<u64> {
+        Some(self.conf.resync_offset.load(Ordering::Acquire))
+    }
+
     fn status_sync(&self, w: &mut dyn fmt::Write) -> core::result::Result<bool, fmt::Error> {
         let mut adapter = WriteAdapter(w);
         sync_status::write_status_resync(&mut adapter, &self.conf.progress())

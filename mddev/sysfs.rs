@@ -130,8 +130,17 @@ impl SysfsOps for MdDev {
                 Some(_) => writeln!(out, "none"),
                 None => writeln!(out, "unknown"),
             },
-            RESYNC_START if config.resync_offset == MAX_SECTOR => writeln!(out, "none"),
-            RESYNC_START => writeln!(out, "{}", config.resync_offset),
+            RESYNC_START => {
+                let offset = config
+                    .running
+                    .as_ref()
+                    .and_then(|p| p.resync_offset())
+                    .unwrap_or(config.resync_offset);
+                match offset {
+                    MAX_SECTOR => writeln!(out, "none"),
+                    n => writeln!(out, "{n}"),
+                }
+            }
             _ => return Err(EIO),
         };
         written.map_err(|_| EFBIG)
