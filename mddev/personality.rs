@@ -129,11 +129,13 @@ pub(crate) enum SyncAttr {
     SpeedMin,
     /// `sync_speed_max`
     SpeedMax,
+    /// `last_sync_action`
+    LastAction,
 }
 
 impl SyncAttr {
     /// In the order of `MdDev`'s optional attributes.
-    pub(crate) const ALL: [SyncAttr; 7] = [
+    pub(crate) const ALL: [SyncAttr; 8] = [
         SyncAttr::Action,
         SyncAttr::Completed,
         SyncAttr::Speed,
@@ -141,6 +143,7 @@ impl SyncAttr {
         SyncAttr::MismatchCnt,
         SyncAttr::SpeedMin,
         SyncAttr::SpeedMax,
+        SyncAttr::LastAction,
     ];
 }
 

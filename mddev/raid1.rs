@@ -26,7 +26,7 @@ use crate::blockdev::{
 };
 use core::{
     fmt,
-    sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering},
+    sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8, Ordering},
 };
 use kernel::{
     impl_has_work, new_condvar, new_mutex, new_work,
@@ -102,6 +102,7 @@ struct Carried {
     speed_min: i32,
     speed_max: i32,
     frozen: bool,
+    last_action: SyncAction,
 }
 
 /// The state the I/O path and its completions share.
@@ -150,6 +151,9 @@ pub(crate) struct Conf {
     pub(crate) resync_mark_cnt: AtomicU64,
     /// Sectors a check found to differ (md's `resync_mismatches`).
     pub(crate) mismatches: AtomicU64,
+    /// The last sync started (md's `last_sync_action`), as its index in
+    /// [`SyncAction::ALL`].
+    pub(crate) last_action: AtomicU8,
     /// `sync_speed_min`/`max` of this array (0: the system's).
     pub(crate) speed_min: AtomicI32,
     pub(crate) speed_max: AtomicI32,
@@ -259,6 +263,7 @@ impl Raid1 {
             speed_min: 0,
             speed_max: 0,
             frozen: false,
+            last_action: SyncAction::Idle,
         };
         let conf = Conf::start(name, mirrors, array_sectors, working, 0, sb, carried)?;
         Self::with_conf(conf, raid_disks as u32)
@@ -337,6 +342,7 @@ impl Conf {
                 resync_mark: AtomicU64::new(0),
                 resync_mark_cnt: AtomicU64::new(0),
                 mismatches: AtomicU64::new(carried.mismatches),
+                last_action: AtomicU8::new(carried.last_action.index()),
                 speed_min: AtomicI32::new(carried.speed_min),
                 speed_max: AtomicI32::new(carried.speed_max),
                 stopping: AtomicBool::new(false),
@@ -368,6 +374,7 @@ impl Conf {
             speed_min: self.speed_min.load(Ordering::Relaxed),
             speed_max: self.speed_max.load(Ordering::Relaxed),
             frozen: self.recovery.lock().contains(Recovery::FROZEN),
+            last_action: self.last_action(),
         }
     }
 
@@ -953,6 +960,9 @@ impl Personality for Raid1 {
                 c.speed_max.load(Ordering::Relaxed),
                 crate::blockdev::wait::speed_limits().1,
             ),
+            SyncAttr::LastAction => {
+                fmt::Write::write_fmt(w, format_args!("{}\n", c.last_action().as_str()))
+            }
         }
     }
 

@@ -62,6 +62,11 @@ impl Conf {
         })
     }
 
+    /// md's `last_sync_action`.
+    pub(crate) fn last_action(&self) -> SyncAction {
+        SyncAction::from_index(self.last_action.load(Ordering::Relaxed))
+    }
+
     /// md's `action_store`. Spares join by the array's check of its
     /// members (`recover`, or `idle` after mdadm froze the array to add
     /// one), which the caller asks for.
@@ -71,6 +76,11 @@ impl Conf {
         if plan.start_reshape {
             // Nothing to reshape.
             return Err(EINVAL);
+        }
+        if plan.set.contains(Recovery::FROZEN) {
+            // Frozen before the sync stops: its end must not start another.
+            let mut recovery = self.recovery.lock();
+            *recovery = recovery.with(Recovery::FROZEN);
         }
         if plan.stop_thread {
             self.stop_sync();
@@ -83,7 +93,18 @@ impl Conf {
                 .without(plan.clear)
                 .without(Recovery::RECOVER);
         }
+        let resync_owed = self.resync_offset.load(Ordering::Acquire) != sync_status::MAX_SECTOR;
         match action {
+            // md_choose_sync_action: a resync owed comes before a check or
+            // a repair, which are then forgotten.
+            SyncAction::Check | SyncAction::Repair if resync_owed => {
+                let mut recovery = self.recovery.lock();
+                *recovery = recovery
+                    .without(Recovery::CHECK)
+                    .without(Recovery::REQUESTED);
+                drop(recovery);
+                self.start_owed_sync()
+            }
             // md recovers members waiting in their slots before checking.
             SyncAction::Check | SyncAction::Repair
                 if self.recovering.load(Ordering::Acquire) != 0 =>
@@ -265,7 +286,11 @@ impl Conf {
         }
         let mut scratch = KVec::from_elem(0u8, 2 * kernel::page::PAGE_SIZE, GFP_KERNEL)?;
         // md names the action in its log (md_sync_action_name).
-        let word = self.action().as_str();
+        let action = self.action();
+        self.last_action.store(action.index(), Ordering::Relaxed);
+        // md_sync_max_sectors: each resync, check and repair counts anew.
+        self.mismatches.store(0, Ordering::Relaxed);
+        let word = action.as_str();
         line_info!("md: {} of RAID array {}\n", word, self.name);
         let mut checkpoint = start;
         let pos = self.sync_loop(start, max, |pos, bytes| {
@@ -384,6 +409,8 @@ impl Conf {
             .rebuilding(targets)
             .fold(max, |start, (_, rdev)| start.min(rdev.recovery_offset()));
         let buffer = window_pages(WINDOW_PAGES)?;
+        self.last_action
+            .store(SyncAction::Recover.index(), Ordering::Relaxed);
         let word = SyncAction::Recover.as_str();
         line_info!("md: {} of RAID array {}\n", word, self.name);
         let mut checkpoint = start;

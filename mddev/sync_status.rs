@@ -152,6 +152,19 @@ impl SyncAction {
         Self::Idle,
     ];
 
+    /// Its index in [`SyncAction::ALL`].
+    pub(crate) fn index(self) -> u8 {
+        Self::ALL.iter().position(|&a| a == self).unwrap_or(6) as u8
+    }
+
+    /// The action at `index` of [`SyncAction::ALL`] (`Idle` if none).
+    pub(crate) fn from_index(index: u8) -> Self {
+        Self::ALL
+            .get(usize::from(index))
+            .copied()
+            .unwrap_or(Self::Idle)
+    }
+
     /// The word sysfs shows (md's `action_name`).
     pub(crate) fn as_str(self) -> &'static str {
         match self {

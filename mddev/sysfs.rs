@@ -87,6 +87,10 @@ impl SysfsOps for MdDev {
         },
         attr(c_str!("sync_speed_min")),
         attr(c_str!("sync_speed_max")),
+        Attr {
+            name: c_str!("last_sync_action"),
+            mode: 0o444,
+        },
     ];
 
     fn show(this: &Arc<Self>, index: usize, out: &mut SysfsOut) -> Result {
