@@ -8,16 +8,17 @@
 # resync runs; a resync stopped with the array resumes from the checkpoint
 # in the superblocks, one frozen resumes from where it stopped, and a check
 # asked for while a resync is owed runs the resync; check counts mismatches
-# as md does (per 64 KiB block), repair rewrites them; assembly with one
-# mirror (refused without --run, degraded with it); a mirror failing in the
-# middle of a write stream (mdadm --fail, injected write errors) loses no
-# acknowledged write, read back from the survivor alone too; reads of a
-# single stream stay on one mirror, parallel streams use both.
+# as md does (per 64 KiB block), repair rewrites them, last_sync_action
+# names what ran; assembly with one mirror (refused without --run,
+# degraded with it); a mirror failing in the middle of a write stream
+# (mdadm --fail, injected write errors) loses no acknowledged write, read
+# back from the survivor alone too; reads of a single stream stay on one
+# mirror, parallel streams use both.
 # Uses vda..vdd, 32 MiB of each. RMD_DRIVER=c runs it against the C md.
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 39
+ktap_set_plan 40
 
 MB=1048576
 SECTORS=65536		# array and member data size in sectors: --size=32M
@@ -26,7 +27,7 @@ LIMITS=/proc/sys/dev/raid
 md=md0
 S=/sys/block/md0/md
 use_md() { md=$1; S=/sys/block/$1/md; }
-attr() { local v; getv v "$S/$1"; echo "$v"; }
+attr() { local v; getv v "$S/$1" 2>/dev/null; echo "$v"; }
 mdstat_has() { [[ "$(mdstat_entry "$md")" == *"$1"* ]]; }
 mdadm_out() { out=$(mdadm "$@" 2>&1); rc=$?; }
 # md's progress line in /proc/mdstat (status_resync).
@@ -47,6 +48,17 @@ sync_quiet() {
 	[ "$(attr sync_action)" = idle ] && ! mdstat_has "resync" && ! mdstat_has "check ="
 }
 wait_quiet() { poll_until 120 sync_quiet; }
+# check_state <description> <status>: ktap_check, showing the sync state
+# of the array when it failed.
+check_state() {
+	ktap_check "$1" "$2"
+	[ "$2" = 0 ] && return
+	local a
+	for a in sync_action sync_completed resync_start degraded mismatch_cnt; do
+		echo "# $md/md/$a: $(attr $a)"
+	done
+	printf '%s\n' "$(mdstat_entry "$md")" | sed 's/^/# | /'
+}
 
 # The data area of a member (sectors from its data offset), for comparing
 # the halves of the mirror.
@@ -86,7 +98,7 @@ mark=$(dmesg_mark)
 mdadm_out --create /dev/md0 --run --level=1 --raid-devices=2 --size=32M /dev/vda /dev/vdb
 [ $rc = 0 ] && poll_until 20 resync_running && [ "$(attr degraded)" = 0 ] &&
 	[ "$(sync_done_sectors)" -lt $SECTORS ] && mdstat_has "[2/2] [UU]"
-ktap_check "--create without --assume-clean: a resync runs (sync_action resync, sync_completed, mdstat progress, degraded 0)" $?
+check_state "--create without --assume-clean: a resync runs (sync_action resync, sync_completed, mdstat progress, degraded 0)" $?
 # md's own limit below its minimum: it syncs at about the minimum.
 limits="$(attr sync_speed_min)|$(attr sync_speed_max)"
 echo 900 > $S/sync_speed_max
@@ -114,17 +126,18 @@ cp_b=$(sb_resync_offset vdb)
 [ $running = 0 ] && [ $rc = 0 ] && [ "$cp_a" = "$cp_b" ] && [ "$cp_a" -gt 0 ] 2>/dev/null &&
 	[ "$cp_a" -lt $SECTORS ] &&
 	dmesg_since "$mark" | grep -q "md: md0: resync interrupted\."
-ktap_check "--stop during the resync: interrupted, superblocks hold the checkpoint ($cp_a, $cp_b)" $?
+check_state "--stop during the resync: interrupted, superblocks hold the checkpoint ($cp_a, $cp_b)" $?
 
 echo 1000 > $LIMITS/speed_limit_max
 use_md md1
 mdadm_out --assemble /dev/md1 /dev/vda /dev/vdb
 poll_until 20 resync_running
+polled=$?
 first=$(sync_done_sectors)
 start=$(attr resync_start)
-[ $rc = 0 ] && [ -n "$first" ] && [ "$first" -ge "$cp_a" ] 2>/dev/null &&
+[ $rc = 0 ] && [ $polled = 0 ] && [ -n "$first" ] && [ "$first" -ge "$cp_a" ] 2>/dev/null &&
 	[ "$start" -ge "$cp_a" ] 2>/dev/null
-ktap_check "assembled again: the resync resumes from the checkpoint (sync_completed $first, resync_start $start >= $cp_a)" $?
+check_state "assembled again: the resync resumes from the checkpoint (sync_completed $first, resync_start $start >= $cp_a)" $?
 echo 900 > $S/sync_speed_max
 echo 200000 > $LIMITS/speed_limit_max
 
@@ -134,7 +147,7 @@ cp=$(attr resync_start)
 [ "$out" = ok ] && [ "$(attr sync_action)" = frozen ] && [ "$(attr sync_completed)" = none ] &&
 	mdstat_has $'\tresync=PENDING' && [ "$cp" -ge "$first" ] 2>/dev/null &&
 	[ "$cp" -lt $SECTORS ]
-ktap_check "frozen stops the resync: sync_action frozen, sync_completed none, resync=PENDING, resync_start $cp ($out)" $?
+check_state "frozen stops the resync: sync_action frozen, sync_completed none, resync=PENDING, resync_start $cp ($out)" $?
 # The resync writes vdb in 128-sector requests; the pattern is 4096
 # sectors, md's superblock updates a few more.
 w0=$(sectors_written vdb)
@@ -143,12 +156,13 @@ pat_write 3 12 2 && pat_ok 3 12 2 && [ "$(attr resync_start)" = "$cp" ] &&
 rc=$?
 w=$(($(sectors_written vdb) - w0))
 [ $rc = 0 ] && [ $w -ge 4096 ] && [ $w -lt $((4096 + 64)) ]
-ktap_check "while frozen, writes come and go and the resync stays where it stopped (vdb got $w sectors)" $?
+check_state "while frozen, writes come and go and the resync stays where it stopped (vdb got $w sectors)" $?
 out=$(md_write $S/sync_action idle)
 poll_until 20 resync_running
+polled=$?
 now=$(sync_done_sectors)
-[ "$out" = ok ] && [ -n "$now" ] && [ "$now" -ge "$cp" ]
-ktap_check "idle: the resync goes on from where it stopped ($now >= $cp, $out)" $?
+[ "$out" = ok ] && [ $polled = 0 ] && [ -n "$now" ] && [ "$now" -ge "$cp" ]
+check_state "idle: the resync goes on from where it stopped ($now >= $cp, $out)" $?
 
 md_write $S/sync_action frozen >/dev/null
 cp=$(attr resync_start)
@@ -156,18 +170,19 @@ out=$(md_write $S/sync_action check)
 # (md's /proc/mdstat then says "check =" of this resync.)
 resync_shown() { [ "$(attr sync_action)" = resync ] && [ -n "$(sync_done_sectors)" ]; }
 poll_until 20 resync_shown
+polled=$?
 now=$(sync_done_sectors)
-[ "$out" = ok ] && [ -n "$now" ] && [ "$now" -ge "$cp" ] 2>/dev/null
-ktap_check "check asked for while frozen with a resync owed: md resyncs first, from $cp ($now, $out)" $?
+[ "$out" = ok ] && [ $polled = 0 ] && [ -n "$now" ] && [ "$now" -ge "$cp" ] 2>/dev/null
+check_state "check asked for while frozen with a resync owed: md resyncs first, from $cp ($now, $out)" $?
 
-mark_end=$(dmesg_mark)
 limits=$(md_write $S/sync_speed_max system)$(attr sync_speed_max)
 ktap_eq "sync_speed_max 'system': the system's limit again" "$limits" "ok200000 (system)"
 wait_quiet && [ "$(attr degraded)" = 0 ] && [ "$(attr sync_completed)" = none ] &&
 	mdstat_has "[2/2] [UU]"
-ktap_check "the resync completes: idle, nothing in /proc/mdstat, degraded 0" $?
+check_state "the resync completes: idle, nothing in /proc/mdstat, degraded 0" $?
 start=$(attr resync_start)
 ktap_eq "resync_start after the resync" "$start" none
+last=$(attr last_sync_action)
 log=$(dmesg_since "$mark")
 expect_lines "$(sed 's/^\[[ 0-9.]*\] //' <<<"$log")" "md: resync of RAID array md0" \
 	"md: md0: resync interrupted." "md: resync of RAID array md1" "md: md1: resync done."
@@ -183,6 +198,7 @@ mark=$(dmesg_mark)
 out=$(md_write $S/sync_action check)
 wait_quiet
 ktap_eq "check of the array in sync: mismatch_cnt" "$out $(attr mismatch_cnt)" "ok 0"
+last+=" $(attr last_sync_action)"
 dmesg_since "$mark" | grep -q "md: check of RAID array md1" &&
 	dmesg_since "$mark" | grep -q "md: md1: check done\."
 ktap_check "md's log: check of RAID array md1, md1: check done." $?
@@ -198,17 +214,20 @@ md_pattern write /dev/vdb seed=99 off=$(((off + 2056) * 512)) len=4k direct=1 >/
 ktap_check "with the array stopped, vdb is changed in two places" $?
 use_md md2
 mdadm_out --assemble /dev/md2 /dev/vda /dev/vdb
+last+=" $(attr last_sync_action)"
 [ $rc = 0 ] && sync_quiet
-ktap_check "assembled again, in sync: no resync ($out)" $?
+check_state "assembled again, in sync: no resync ($out)" $?
 out=$(md_write $S/sync_action check)
 wait_quiet
 ktap_eq "check counts the differing 64 KiB blocks: mismatch_cnt" "$out $(attr mismatch_cnt)" "ok 256"
+last+=" $(attr last_sync_action)"
 halves_identical vda vdb
 ktap_check "check changes nothing" $((! $?))
 mark=$(dmesg_mark)
 out=$(md_write $S/sync_action repair)
 wait_quiet
 ktap_eq "repair counts them too: mismatch_cnt" "$out $(attr mismatch_cnt)" "ok 256"
+last+=" $(attr last_sync_action)"
 halves_identical vda vdb && pat_ok 1 0 4 && pat_ok 2 24 4 && pat_ok 3 12 2
 ktap_check "repair rewrote vdb from vda: halves identical, the patterns read back" $?
 dmesg_since "$mark" | grep -q "md: repair of RAID array md2" &&
@@ -217,6 +236,8 @@ ktap_check "md's log: repair of RAID array md2, md2: repair done." $?
 out=$(md_write $S/sync_action check)
 wait_quiet
 ktap_eq "a check after the repair: mismatch_cnt" "$out $(attr mismatch_cnt)" "ok 0"
+ktap_eq "last_sync_action after resync, check; assembled; check, repair" "$last" \
+	"resync check idle check repair"
 
 # --- reads balance -----------------------------------------------------
 # md's read_balance keeps a sequential stream on its mirror (is_sequential;
@@ -257,7 +278,7 @@ mark=$(dmesg_mark)
 mdadm_out --assemble --run /dev/md4 /dev/vda
 [ $rc = 0 ] && mdstat_has "[2/1] [U_]" && [ "$(attr degraded)" = 1 ] && sync_quiet &&
 	dmesg_since "$mark" | grep -q "md/raid1:md4: active with 1 out of 2 mirrors"
-ktap_check "--assemble --run with one mirror: degraded [2/1] [U_] ($out)" $?
+check_state "--assemble --run with one mirror: degraded [2/1] [U_] ($out)" $?
 pat_ok 1 0 4 && pat_ok 2 24 4 && pat_ok 3 12 2
 ktap_check "the degraded array reads the patterns back" $?
 mdadm --stop /dev/md4 >/dev/null 2>&1
