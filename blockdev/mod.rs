@@ -52,6 +52,14 @@ pub(crate) fn sleep_ms(ms: u32) {
     unsafe { bindings::msleep(ms) };
 }
 
+/// Lets other tasks run if this one has used its share (process context
+/// only): long loops that may never sleep (a resync on RAM disks).
+pub(crate) fn cond_resched() {
+    // SAFETY: a scheduling point; callers are in process context and hold
+    // no spinlock.
+    unsafe { bindings::__cond_resched() };
+}
+
 /// `EOVERFLOW`, which the kernel crate does not name in 6.12.
 pub(crate) fn eoverflow() -> kernel::error::Error {
     kernel::error::Error::from_errno(-(bindings::EOVERFLOW as i32))

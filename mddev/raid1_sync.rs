@@ -22,7 +22,7 @@ use core::sync::atomic::Ordering;
 use kernel::{page::Page, prelude::*, sync::Arc, workqueue::WorkItem};
 
 /// Sectors per window: md's 32 pages.
-const WINDOW_PAGES: usize = 32;
+const WINDOW_PAGES: usize = 256;
 const WINDOW_SECTORS: u64 = (WINDOW_PAGES * kernel::page::PAGE_SIZE / 512) as u64;
 
 /// md's `RESYNC_BLOCK_SIZE`: what one of its resync requests covers.
@@ -390,6 +390,9 @@ impl Conf {
             }
             pos += n;
             self.curr_resync.store(pos, Ordering::Release);
+            // md_do_sync's cond_resched: members that complete without
+            // sleeping (RAM disks) must not starve the machine.
+            blockdev::cond_resched();
         }
         Ok(pos)
     }
