@@ -35,7 +35,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 76
+ktap_set_plan 78
 rmd_setup
 
 SIZE=4M SECTORS=8192	# of each member, and the array in sectors
@@ -211,11 +211,11 @@ attrs_of() {
 # (times, checksums), and between twin arrays (also UUIDs, names, events,
 # device numbers, where a resync was stopped).
 MASK_TIMES='s/^( *(Creation Time|Update Time|Checksum) : ).*/\1<masked>/; s/ [cu]time=[0-9]+//g'
-MASK_TWIN='s/^( *(UUID|Name|Events|Preferred Minor) : ).*/\1<masked>/;
+MASK_TWIN='s/^( *((Array |Device )?UUID|Name|Events|Preferred Minor) : ).*/\1<masked>/;
 	s/^( +(-|[0-9]+) +)[0-9]+ +[0-9]+ /\1<major> <minor> /;
 	s/ (md_minor|major|minor)=[0-9]+//g; s/ block\/dev=[0-9:]+//'
 MASK_CHECKPOINT='s/resync_start=[0-9]+/resync_start=<checkpoint>/;
-	s/^( *Resync Status : ).*/\1<masked>/'
+	s/^( *(Resync Status|Resync Offset) : ).*/\1<masked>/'
 
 # snap <tag> <array>...: what the driver shows of each array, into
 # $SNAP/<driver>/<tag>.<array>.{mdstat,detail,sysfs}, times masked.
@@ -253,6 +253,15 @@ snap_twin() {
 		attrs_of $md
 	} 2>&1 | sed -E "s/$md/mdN/g; s/${M0[$a]}/M0/g; s/${M1[$a]}/M1/g;
 		$MASK_TIMES; $MASK_TWIN; $cp" > $SNAP/$drv/$tag.$a.twin
+}
+# examine_twin <tag> <array>: mdadm --examine of the members of a stopped
+# array, comparable between twins as snap_twin (where a resync was
+# stopped masked too).
+examine_twin() {
+	local a=$2
+	mdadm --examine /dev/${M0[$a]} /dev/${M1[$a]} 2>&1 |
+		sed -E "s/${MD[$a]}/mdN/g; s/${M0[$a]}/M0/g; s/${M1[$a]}/M1/g;
+			$MASK_TIMES; $MASK_TWIN; $MASK_CHECKPOINT" > $SNAP/$drv/$1.$a.twin
 }
 # now_clean <array>: array_state clean (md marks an array clean 200 ms
 # after its last write).
@@ -383,7 +392,7 @@ view() {
 # degrade <array>: the second mirror failed and removed, more data written,
 # stopped.
 degrade() {
-	local a=$1 m=${M1[$1]} md=/dev/${MD[$1]} out rc e mark
+	local a=$1 m=${M1[$1]} md=/dev/${MD[$1]} out rc mark
 	mark=$(dmesg_mark)
 	out=$(mdadm --fail $md /dev/$m 2>&1 && mdadm --remove $md /dev/$m 2>&1 &&
 		pattern write $a 62 2>&1)
@@ -394,13 +403,14 @@ degrade() {
 	poll_until 20 now_clean $a
 	snap_twin degraded $a
 	stop $a
+	examine_twin degraded-stopped $a
 	log_of "$mark" degrade $a
 }
 
 # recover <array>: assembled degraded from its survivor, the removed
 # device added back and rebuilt.
 recover() {
-	local a=$1 m=${M1[$1]} md=/dev/${MD[$1]} s=/sys/block/${MD[$1]}/md out rc mark e dg
+	local a=$1 m=${M1[$1]} md=/dev/${MD[$1]} s=/sys/block/${MD[$1]}/md out rc mark dg
 	mark=$(dmesg_mark)
 	mdadm_out --assemble --run $md /dev/${M0[$a]}
 	entry_of ${MD[$a]}
@@ -444,6 +454,7 @@ interrupt() {
 	echo "# $drv: $a: $(<$s/sync_completed) after $(awk "BEGIN { print $EPOCHREALTIME - $t0 }") s at speed_limit_max 500"
 	stop $a
 	throttle_off
+	examine_twin interrupted $a
 	CP[$a]=$(sb_get /dev/${M0[$a]} 1.2 resync_offset)
 	[ $rc = 0 ] && [ "${CP[$a]:-0}" -gt 0 ] && [ "${CP[$a]}" -lt $SECTORS ] &&
 		[ "$(sb_get /dev/${M1[$a]} 1.2 resync_offset)" = "${CP[$a]}" ]
@@ -533,7 +544,9 @@ done
 same made.A.twin "raid1 1.2 made, resynced, written (c: A, rust: C2): mdstat, --detail, attributes, ioctls" made.C2.twin
 same made.B.twin "raid1 0.90 made, resynced, written (c: B, rust: D2): mdstat, --detail, attributes, ioctls" made.D2.twin
 same degraded.E.twin "a mirror failed and removed (c: E, rust: F): mdstat, --detail, attributes, ioctls" degraded.F.twin
+same degraded-stopped.E.twin "then stopped (c: E, rust: F): mdadm --examine" degraded-stopped.F.twin
 same recovered.F.twin "assembled degraded, a device added and recovered (c: F, rust: E): mdstat, --detail, attributes, ioctls" recovered.E.twin
+same interrupted.G.twin "a resync interrupted by a stop (c: G, rust: H): mdadm --examine" interrupted.H.twin
 same readonly.H.twin "interrupted mid-resync, assembled read-only (c: H, rust: G): mdstat, --detail, attributes, ioctls" readonly.G.twin
 same resumed.H.twin "then made writable and resynced (c: H, rust: G): mdstat, --detail, attributes, ioctls" resumed.G.twin
 # ---- md's log of the same steps on twin arrays ------------------------------
