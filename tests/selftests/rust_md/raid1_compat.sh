@@ -32,6 +32,9 @@
 #
 # Members: loop0..loop7 (tmpfs, 8 MiB) and vda..vdd, 4 MiB of each;
 # twins on members of the same kind.
+#
+# The driver is RMD_DRIVER (default rust); RMD_DRIVER=c checks the test
+# itself, the C md against the C md (as "c-again").
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
@@ -40,7 +43,9 @@ rmd_setup
 
 SIZE=4M SECTORS=8192	# of each member, and the array in sectors
 SNAP=/tmp/rmd-snap
-mkdir -p $SNAP/c $SNAP/rust
+R=$RMD_DRIVER		# the driver's role: rust, or c-again checking the test
+[ "$R" = c ] && R=c-again
+mkdir -p $SNAP/c $SNAP/$R
 for i in 0 1 2 3 4 5 6 7; do loop_make $i 8M; done
 
 # The arrays: unit, metadata, members. A and B are made by the C md, C2 and
@@ -58,16 +63,17 @@ for a in "${!U[@]}"; do
 	DESC[$a]="$a (raid1 ${META[$a]}, ${M0[$a]} ${M1[$a]})"
 done
 
-# load_r1 <c|rust>: md with raid1 (the C md needs its raid1 module); the
-# steps that follow run under this driver (drv), the arrays' other one is
-# OTHER.
+# load_r1 <c|$R>: md with raid1 for this role (the C md needs its raid1
+# module); the steps that follow run under it (drv), the arrays' other
+# one is OTHER.
 load_r1() {
-	drv=$1 OTHER=rust
-	[ $1 = rust ] && OTHER=c
+	local d=c
+	drv=$1 OTHER=$R
+	[ $1 = $R ] && d=$RMD_DRIVER OTHER=c
 	mdadm_forget
-	load_md "$1" || return 1
-	RMD_LOADED=$1
-	[ "$1" != c ] || insmod "$C_MD_DIR/raid1.ko"
+	load_md $d || return 1
+	RMD_LOADED=$d
+	[ $d != c ] || insmod "$C_MD_DIR/raid1.ko"
 }
 mdadm_out() { out=$(mdadm "$@" 2>&1); rc=$?; }
 
@@ -295,11 +301,11 @@ log_of() {
 # against the driver's (of the same array, or of one that went through
 # the same steps).
 same() {
-	local a=$SNAP/c/$1 b=$SNAP/rust/${3:-$1}
+	local a=$SNAP/c/$1 b=$SNAP/$R/${3:-$1}
 	[ -s $a ] && [ -s $b ] && cmp -s $a $b
-	ktap_check "$2: rust shows what c shows" $?
+	ktap_check "$2: $R shows what c shows" $?
 	[ -s $a ] || echo "# nothing captured by c for $1"
-	[ -s $b ] || echo "# nothing captured by rust for ${3:-$1}"
+	[ -s $b ] || echo "# nothing captured by $R for ${3:-$1}"
 	cmp -s $a $b || diff $a $b 2>&1 | head -40 | sed 's/^/# /'
 }
 
@@ -378,6 +384,8 @@ check_clean() {
 # the other one, for the comparison only.
 view() {
 	local a mark out rc=0
+	# (the C md makes a unit again only once it was released)
+	for a; do wait_md_released ${MD[$a]}; done
 	mark=$(dmesg_mark)
 	for a; do
 		out=$(assemble $a) || { rc=1; echo "# $a: $out"; }
@@ -510,7 +518,7 @@ save_sb A B
 md_reset
 
 # ---- 2: the driver checks them, makes C2, D2, F, H; its view of C2, D2 -------
-load_r1 rust
+load_r1 $R
 check_clean A B
 restore_sb A B
 recover E
@@ -541,21 +549,21 @@ for a in A B C2 D2; do
 	same clean.$a.log "${DESC[$a]}: md's log of its assembly and stop"
 done
 # ---- twin arrays: what each driver shows after the same steps ---------------
-same made.A.twin "raid1 1.2 made, resynced, written (c: A, rust: C2): mdstat, --detail, attributes, ioctls" made.C2.twin
-same made.B.twin "raid1 0.90 made, resynced, written (c: B, rust: D2): mdstat, --detail, attributes, ioctls" made.D2.twin
-same degraded.E.twin "a mirror failed and removed (c: E, rust: F): mdstat, --detail, attributes, ioctls" degraded.F.twin
-same degraded-stopped.E.twin "then stopped (c: E, rust: F): mdadm --examine" degraded-stopped.F.twin
-same recovered.F.twin "assembled degraded, a device added and recovered (c: F, rust: E): mdstat, --detail, attributes, ioctls" recovered.E.twin
-same interrupted.G.twin "a resync interrupted by a stop (c: G, rust: H): mdadm --examine" interrupted.H.twin
-same readonly.H.twin "interrupted mid-resync, assembled read-only (c: H, rust: G): mdstat, --detail, attributes, ioctls" readonly.G.twin
-same resumed.H.twin "then made writable and resynced (c: H, rust: G): mdstat, --detail, attributes, ioctls" resumed.G.twin
+same made.A.twin "raid1 1.2 made, resynced, written (c: A, $R: C2): mdstat, --detail, attributes, ioctls" made.C2.twin
+same made.B.twin "raid1 0.90 made, resynced, written (c: B, $R: D2): mdstat, --detail, attributes, ioctls" made.D2.twin
+same degraded.E.twin "a mirror failed and removed (c: E, $R: F): mdstat, --detail, attributes, ioctls" degraded.F.twin
+same degraded-stopped.E.twin "then stopped (c: E, $R: F): mdadm --examine" degraded-stopped.F.twin
+same recovered.F.twin "assembled degraded, a device added and recovered (c: F, $R: E): mdstat, --detail, attributes, ioctls" recovered.E.twin
+same interrupted.G.twin "a resync interrupted by a stop (c: G, $R: H): mdadm --examine" interrupted.H.twin
+same readonly.H.twin "interrupted mid-resync, assembled read-only (c: H, $R: G): mdstat, --detail, attributes, ioctls" readonly.G.twin
+same resumed.H.twin "then made writable and resynced (c: H, $R: G): mdstat, --detail, attributes, ioctls" resumed.G.twin
 # ---- md's log of the same steps on twin arrays ------------------------------
-same create.A.log "raid1 1.2 made (c: A, rust: C2): md's log" create.C2.log
-same create.B.log "raid1 0.90 made (c: B, rust: D2): md's log" create.D2.log
-same degrade.E.log "a mirror failed and removed (c: E, rust: F): md's log" degrade.F.log
-same recover.F.log "assembled degraded, a device added and recovered (c: F, rust: E): md's log" recover.E.log
-same interrupt.G.log "a resync interrupted by a stop (c: G, rust: H): md's log" interrupt.H.log
-same resume.H.log "assembled read-only mid-resync, made writable, resynced (c: H, rust: G): md's log" resume.G.log
+same create.A.log "raid1 1.2 made (c: A, $R: C2): md's log" create.C2.log
+same create.B.log "raid1 0.90 made (c: B, $R: D2): md's log" create.D2.log
+same degrade.E.log "a mirror failed and removed (c: E, $R: F): md's log" degrade.F.log
+same recover.F.log "assembled degraded, a device added and recovered (c: F, $R: E): md's log" recover.E.log
+same interrupt.G.log "a resync interrupted by a stop (c: G, $R: H): md's log" interrupt.H.log
+same resume.H.log "assembled read-only mid-resync, made writable, resynced (c: H, $R: G): md's log" resume.G.log
 
 rmd_cleanup
 ktap_finished
