@@ -44,7 +44,7 @@ poll() {
 	local deadline=$((EPOCHSECONDS + $1)); shift
 	until "$@"; do
 		[ "$EPOCHSECONDS" -ge "$deadline" ] && return 1
-		nap 0.001
+		nap "${POLL_NAP:-0.001}"
 	done
 }
 
@@ -171,11 +171,18 @@ destroy() { # destroy <unit> <scenario for the stop figure> <members...>
 
 # Wait until a new raid1 has nothing to resync (create --assume-clean
 # should leave nothing, but a driver may still check).
-idle() { [ "$(cat "/sys/block/$1/md/sync_action" 2>/dev/null)" = idle ]; }
+idle() { local v; read -r v < "/sys/block/$1/md/sync_action" 2>/dev/null && [ "$v" = idle ]; }
 
 bench_arrays() {
 	if create md0 --level=0 --chunk=64 --raid-devices=4 "${members[@]}"; then
 		fio_set raid0 /dev/md0 seqread seqwrite randread randwrite
+		# md's per-array I/O statistics off (the C md then skips
+		# bio_start_io_acct; rust_md keeps none): what they cost.
+		if echo 0 > /sys/block/md0/queue/iostats; then
+			fio_run raid0.randread_nostats /dev/md0 randread 4k 32 2
+		else
+			err raid0.randread_nostats "cannot write queue/iostats"
+		fi
 		destroy md0 lifecycle.stop_raid0 "${members[@]}"
 	fi
 	if create md1 --level=1 --raid-devices=2 --assume-clean "${members[@]:0:2}"; then
@@ -193,13 +200,15 @@ bench_arrays() {
 # create to the array in sync again. In sync: sync_action idle, and
 # resync_start "none" or, where a driver does not show that, md's "resync
 # done" in the kernel log since the create. The log's own timestamps give
-# the resync alone (kernel_secs).
+# the resync alone (kernel_secs). Polled every 10 ms without starting a
+# program: the poll must not take CPU from the resync it times.
 mark() { MARK="bench-mark-$RANDOM$RANDOM"; echo "$MARK" > /dev/kmsg; }
 since_mark() { dmesg | sed -n "/$MARK/,\$p"; }
 synced() {
+	local v
 	idle "$1" || return 1
-	[ "$(cat "/sys/block/$1/md/resync_start" 2>/dev/null)" = none ] ||
-		since_mark | grep -q "md: $1: resync done"
+	read -r v < "/sys/block/$1/md/resync_start"
+	[ "$v" = none ] || since_mark | grep -q "md: $1: resync done"
 }
 bench_resync() {
 	local t0 t1 tc sectors ksecs
@@ -207,7 +216,7 @@ bench_resync() {
 	t0=$EPOCHREALTIME
 	create md3 --level=1 --raid-devices=2 "${members[@]:2:2}" || return
 	tc=$EPOCHREALTIME
-	if poll 300 synced md3; then
+	if POLL_NAP=0.01 poll 300 synced md3; then
 		t1=$EPOCHREALTIME
 		read -r sectors < /sys/block/md3/size
 		ksecs=$(since_mark | awk -F'[][]' '
@@ -222,6 +231,34 @@ bench_resync() {
 		err raid1.resync "no end of the resync seen ($(cat /sys/block/md3/md/sync_action))"
 	fi
 	destroy md3 "" "${members[@]:2:2}"
+}
+
+# The same resync again, with a user-space ticker noting the time every
+# 5 ms: the longest gap between its ticks is how long user space went
+# without the CPU meanwhile (the guest has one; a resync that never
+# yields holds everything else off until it ends). Kept apart from the
+# throughput figure, from which the ticker would take a little CPU.
+bench_stall() {
+	local t0 t1 tick
+	: > /tmp/bench-ticks
+	( while :; do echo "$EPOCHREALTIME"; nap 0.005; done ) > /tmp/bench-ticks &
+	tick=$!
+	poll 5 test -s /tmp/bench-ticks
+	mark
+	t0=$EPOCHREALTIME
+	if create md3 --level=1 --raid-devices=2 "${members[@]:2:2}"; then
+		if POLL_NAP=0.01 poll 300 synced md3; then
+			t1=$EPOCHREALTIME
+			awk -v a="$t0" -v b="$t1" -v r="$round" -v d="$driver" '
+				$1 >= a && $1 <= b { if (p) { g = $1 - p; if (g > m) m = g } p = $1; n++ }
+				END { printf "result round=%s driver=%s scenario=raid1.resync_stall", r, d
+					printf " value=%.1f unit=ms ticks=%d secs=%.3f\n", m * 1000, n, b - a }' /tmp/bench-ticks
+		else
+			err raid1.resync_stall "no end of the resync seen"
+		fi
+		destroy md3 "" "${members[@]:2:2}"
+	fi
+	kill "$tick"; wait "$tick" 2>/dev/null
 }
 
 # Probe, open, STOP_ARRAY and close of an inactive /dev/md5, each cycle
@@ -313,6 +350,7 @@ bench_driver() { # bench_driver <rust|c>
 	bench_memory
 	bench_arrays
 	bench_resync
+	bench_stall
 	bench_churn
 	bench_gone
 	unload || err unload "cannot unload $driver: $(md_list)"

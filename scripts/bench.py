@@ -28,11 +28,15 @@ SCENARIOS = [
     ("raid0.seqwrite", "raid0 4 members, 64 KiB chunk: seq write 1 MiB qd16", True, "raw.seqwrite"),
     ("raid0.randread", "raid0 4 members, 64 KiB chunk: rand read 4 KiB qd32 x2 jobs", True, "raw.randread"),
     ("raid0.randwrite", "raid0 4 members, 64 KiB chunk: rand write 4 KiB qd32 x2 jobs", True, "raw.randwrite"),
+    ("raid0.randread_nostats", "raid0 as above: rand read 4 KiB, queue/iostats=0 (no I/O accounting)", True,
+     "raw.randread"),
     ("raid1.seqwrite", "raid1 2 members: seq write 1 MiB qd16", True, "raw.seqwrite"),
     ("raid1.randread", "raid1 2 members: rand read 4 KiB qd32 x2 jobs", True, "raw.randread"),
     ("linear.seqwrite", "linear 2 members: seq write 1 MiB qd16", True, "raw.seqwrite"),
     ("linear.randread", "linear 2 members: rand read 4 KiB qd32 x2 jobs", True, "raw.randread"),
     ("raid1.resync", "raid1 2 members: resync, speed limits lifted (create to in sync)", True, None),
+    ("raid1.resync_stall", "raid1 resync as above: longest stall of a 5 ms user-space ticker meanwhile", False,
+     None),
     ("lifecycle.churn", "inactive md5: probe, open, STOP_ARRAY, close, deletion", True, None),
     ("lifecycle.close_to_gone", "last close of a stopped array to its sysfs entry gone", False, None),
     ("lifecycle.stop_raid0", "mdadm --stop of a running raid0 to its sysfs entry gone", False, None),
@@ -299,7 +303,8 @@ def machine_line(report):
         f"{h['qemu']}, mode **{report['mode_label']}**; guest: perf kernel {g.get('kernel', '?')}, "
         f"{g.get('cpus', '?')} vCPU, brd members of {g.get('member_mib', '?')} MiB; "
         f"{report['rounds']} rounds (A/B order alternating), fio {g.get('runtime', '?')} s per job "
-        f"after {g.get('ramp', '?')} s ramp; run took {report['wall_seconds'] // 60} min."
+        f"after {g.get('ramp', '?')} s ramp; the run took {report['wall_seconds'] / 60:.1f} min "
+        f"({int(g.get('guest_seconds', 0)) / 60:.1f} min of guest time)."
     )
 
 
@@ -366,7 +371,7 @@ def update_readme(path, report, md_name):
     begin, end = "<!-- bench: begin -->", "<!-- bench: end -->"
     if begin not in text or end not in text:
         print(f"bench: no '{begin}' ... '{end}' in {path}; README not updated", file=sys.stderr)
-        return
+        return False
     body = "\n".join([
         begin,
         machine_line(report),
@@ -379,6 +384,7 @@ def update_readme(path, report, md_name):
     text = text[: text.index(begin)] + body + text[text.index(end) + len(end):]
     with open(path, "w") as f:
         f.write(text)
+    return True
 
 
 def main():
@@ -418,8 +424,7 @@ def main():
     for e in report["errors"]:
         print(f"bench: error {e}", file=sys.stderr)
     print(f"bench: results in {os.path.join(args.dest, base)}.{{json,md}}")
-    if args.readme and report["complete"]:
-        update_readme(args.readme, report, base + ".md")
+    if args.readme and report["complete"] and update_readme(args.readme, report, base + ".md"):
         print(f"bench: {args.readme} Speed section updated")
     if args.check:
         name = "bench: quick run, every scenario measured" if args.quick else "bench: every scenario measured"
