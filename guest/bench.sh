@@ -201,14 +201,24 @@ bench_arrays() {
 # resync_start "none" or, where a driver does not show that, md's "resync
 # done" in the kernel log since the create. The log's own timestamps give
 # the resync alone (kernel_secs). Polled every 10 ms without starting a
-# program: the poll must not take CPU from the resync it times.
+# program: the poll must not take CPU from the resync it times; the end is
+# the moment idle is seen, the kernel log is read only after it.
 mark() { MARK="bench-mark-$RANDOM$RANDOM"; echo "$MARK" > /dev/kmsg; }
 since_mark() { dmesg | sed -n "/$MARK/,\$p"; }
-synced() {
+in_sync() {
 	local v
-	idle "$1" || return 1
 	read -r v < "/sys/block/$1/md/resync_start"
 	[ "$v" = none ] || since_mark | grep -q "md: $1: resync done"
+}
+wait_synced() { # wait_synced <mdX>: SYNCED_AT is when it was seen idle and in sync
+	local deadline=$((EPOCHSECONDS + 300))
+	while POLL_NAP=0.01 poll 300 idle "$1"; do
+		SYNCED_AT=$EPOCHREALTIME
+		in_sync "$1" && return 0
+		[ "$EPOCHSECONDS" -ge "$deadline" ] && return 1
+		nap 0.01
+	done
+	return 1
 }
 bench_resync() {
 	local t0 t1 tc sectors ksecs
@@ -216,8 +226,8 @@ bench_resync() {
 	t0=$EPOCHREALTIME
 	create md3 --level=1 --raid-devices=2 "${members[@]:2:2}" || return
 	tc=$EPOCHREALTIME
-	if POLL_NAP=0.01 poll 300 synced md3; then
-		t1=$EPOCHREALTIME
+	if wait_synced md3; then
+		t1=$SYNCED_AT
 		read -r sectors < /sys/block/md3/size
 		ksecs=$(since_mark | awk -F'[][]' '
 			/md: resync of RAID array md3/ { s = $2 }
@@ -247,8 +257,8 @@ bench_stall() {
 	mark
 	t0=$EPOCHREALTIME
 	if create md3 --level=1 --raid-devices=2 "${members[@]:2:2}"; then
-		if POLL_NAP=0.01 poll 300 synced md3; then
-			t1=$EPOCHREALTIME
+		if wait_synced md3; then
+			t1=$SYNCED_AT
 			awk -v a="$t0" -v b="$t1" -v r="$round" -v d="$driver" '
 				$1 >= a && $1 <= b { if (p) { g = $1 - p; if (g > m) m = g } p = $1; n++ }
 				END { printf "result round=%s driver=%s scenario=raid1.resync_stall", r, d
