@@ -76,6 +76,8 @@ if [ $quick = 1 ]; then
 else
 	dest=$here/bench/results
 	readme=(--readme "$here/README.md")
+	mkdir -p "$dest"
+	cp "$run/guest.txt" "$dest/$stamp-$mode.txt"
 fi
 python3 "$here/scripts/bench.py" "$run/guest.txt" --mode "$mode" --quick $quick \
 	--stamp "$stamp" --wall "$secs" --guest-status "$rc" --qemu-cmdline "$run/qemu.cmdline" \
