@@ -8,6 +8,8 @@
 #   make run SCRIPT=file   run your script in the guest instead
 #   make run SHELL=1       an interactive shell in the guest
 #   make check      every test; last line "N passed, N failed, N skipped"
+#   make bench      rust_md against the C md and the raw members, in QEMU;
+#                   QUICK=1 one short round, MODE=icount|tcg|kvm, ROUNDS=N
 #   make deps       install and check the tools (every target does this)
 #   make kernel FLAVOUR=debug|perf, make module, make fmt, make clippy,
 #   make clean (this tree), make distclean (also the kernel cache)
@@ -34,9 +36,12 @@ endif
 
 FLAVOUR ?= perf
 SCRIPT ?=
+MODE ?= icount
+QUICK ?=
+ROUNDS ?=
 CHECK_RESULTS := $(RUST_MD_OUT)/check-results.txt
 
-.PHONY: all deps kernel module run check fmt fmt-check clippy host-tests harness-record clean distclean
+.PHONY: all deps kernel module run check bench fmt fmt-check clippy host-tests harness-record clean distclean
 .DEFAULT_GOAL := all
 
 all: module
@@ -90,6 +95,11 @@ host-tests:
 check: deps
 	@mkdir -p $(RUST_MD_OUT); : > $(CHECK_RESULTS)
 	@scripts/check.sh $(CHECK_RESULTS)
+
+# The table goes to stdout, JSON and Markdown to bench/results (QUICK=1:
+# out/bench); a full run also refreshes README.md's Speed section.
+bench: deps
+	@scripts/bench.sh --mode $(MODE) $(if $(filter 1,$(QUICK)),--quick) $(if $(ROUNDS),--rounds $(ROUNDS))
 
 clean:
 	rm -rf out target

@@ -67,6 +67,18 @@ if [ $kernels_ok = 1 ]; then
 	stage "kselftests across a reset of the guest (debug kernel)"
 	RUST_MD_RESULTS=$results RUST_MD_PREFIX="reboot: " \
 		RUST_MD_TESTS=rust_md_reboot:unclean_shutdown.sh scripts/guest.sh debug check
+
+	# The instrument works: every scenario gives figures for both drivers.
+	# No speed is judged here (make bench does that, with rounds).
+	stage "make bench QUICK=1 (perf kernel)"
+	log=${RUST_MD_OUT:-$here/out}/bench-quick.log
+	if scripts/bench.sh --quick --check "$results" > "$log" 2>&1; then
+		grep '^bench: results' "$log"
+	else
+		tail -30 "$log"
+	fi
+	grep -q ' bench: quick run' "$results" ||
+		record 1 "bench: quick run, every scenario measured"
 else
 	record 1 "kselftests in the guest (no kernel)"
 fi

@@ -14,6 +14,11 @@
 #
 # Emulation: TCG by default (-accel tcg,thread=multi), because nested KVM on
 # our machines hangs at kernel entry. RUST_MD_KVM=1 asks for KVM.
+# RUST_MD_ICOUNT=shift=N (make bench's default) runs single-threaded TCG
+# with QEMU's instruction-count clock (-icount shift=N,sleep=off): guest
+# time then follows the instructions executed, not the host's load, so
+# measurements repeat on a shared machine; tsc=reliable keeps the guest
+# from switching its clock source mid-run when the TSC looks unstable.
 #
 # usage: qemu.sh <out> <bzImage> <initrd> <mode> <timeout-s> [interactive]
 # exit:  QEMU's status; 124 when the timeout killed it.
@@ -27,13 +32,16 @@ smp=${RUST_MD_SMP:-2}
 append="console=ttyS0 loglevel=7 panic=-1 oops=panic printk.devkmsg=on rmd_mode=$mode"
 append+=" ${RUST_MD_TESTS:+rmd_tests=$RUST_MD_TESTS} ${RUST_MD_APPEND:-}"
 
-args=(-nodefaults -no-reboot -display none -M pc -m "$mem" -smp "$smp"
-      -kernel "$kernel" -initrd "$initrd" -append "$append")
 if [ "${RUST_MD_KVM:-0}" = 1 ]; then
-	args+=(-accel kvm -cpu host)
+	accel=(-accel kvm -cpu host)
+elif [ -n "${RUST_MD_ICOUNT:-}" ]; then
+	accel=(-accel tcg -cpu max -icount "$RUST_MD_ICOUNT,sleep=off")
+	append+=" tsc=reliable"
 else
-	args+=(-accel tcg,thread=multi -cpu max)
+	accel=(-accel tcg,thread=multi -cpu max)
 fi
+args=(-nodefaults -no-reboot -display none -M pc -m "$mem" -smp "$smp"
+      -kernel "$kernel" -initrd "$initrd" -append "$append" "${accel[@]}")
 if [ -n "$interactive" ]; then
 	args+=(-serial mon:stdio)
 else
