@@ -113,7 +113,8 @@ def summary(records):
     ]
     if cpu:
         out["cpu_us_per_io"] = round(statistics.median(cpu), 2)
-        out["busy"] = round(statistics.median(float(r["busy"]) for r in records.values()), 3)
+    if any("busy" in r for r in records.values()):
+        out["busy"] = round(statistics.median(float(r["busy"]) for r in records.values() if "busy" in r), 3)
     extra = {}
     for r in records.values():
         for k in ("retries", "failed", "left", "slab_obj_kib", "pages_kib", "slab_kib", "free_kib", "secs", "mib",
@@ -366,7 +367,9 @@ def markdown(report):
             "",
             f"Churn: the C md's opens that met the previous array still going away were retried in "
             f"user space ({lc['c']['retries']:.0f} retries per run, median); rust_md's needed "
-            f"{(lc.get('rust') or {}).get('retries', 0):.0f} (the kernel retries them).",
+            f"{(lc.get('rust') or {}).get('retries', 0):.0f} (the kernel retries them). The guest was busy "
+            f"{(lc.get('rust') or {}).get('busy', 0):.0%} of the time with rust_md, {lc['c'].get('busy', 0):.0%} "
+            f"with the C md: the rest is waiting (for the deletion of the previous array).",
         ]
     if report["errors"] or report["missing"]:
         lines += ["", "Problems:", ""]
