@@ -181,16 +181,25 @@ impl MemberDev {
     }
 
     /// Reads (or writes, with `write`) the first `bytes` of `pages`, one
-    /// page after the other, at `sector`, synchronously: resync I/O.
+    /// page after the other, at `sector`, and waits for it: resync I/O.
+    ///
+    /// The transfer goes out as bios of at most `piece` bytes, chained so
+    /// that one wait covers them all (blk-lib's `blk_next_bio`), with a
+    /// scheduling point between two: members that complete a bio in the
+    /// submitter's thread (RAM disks) then let other tasks run every piece
+    /// rather than every transfer, while members with a queue have all the
+    /// pieces in flight at once.
     pub(crate) fn transfer_pages(
         &self,
         sector: u64,
         pages: &[Page],
         bytes: usize,
+        piece: usize,
         write: bool,
     ) -> Result {
         let nr = bytes.div_ceil(kernel::page::PAGE_SIZE);
-        if bytes == 0 || bytes % 512 != 0 || nr > pages.len() || nr > 256 {
+        let piece_pages = piece / kernel::page::PAGE_SIZE;
+        if bytes == 0 || bytes % 512 != 0 || nr > pages.len() || !(1..=256).contains(&piece_pages) {
             return Err(EINVAL);
         }
         let op = if write {
@@ -198,33 +207,71 @@ impl MemberDev {
         } else {
             bindings::req_op_REQ_OP_READ
         };
-        // SAFETY: as in `transfer`.
-        let bio = unsafe {
-            bindings::bio_alloc_bioset(
-                self.bdev.as_ptr(),
-                nr as u16,
-                op | REQ_SYNC,
-                super::bio::GFP_NOIO,
-                &raw mut bindings::fs_bio_set,
-            )
+        // md_do_sync's plug: on a member with a request queue the pieces
+        // merge again and go out together when the wait below sleeps.
+        let mut plug = core::mem::MaybeUninit::<bindings::blk_plug>::uninit();
+        // SAFETY: `plug` lives on this stack frame, does not move, and is
+        // finished below before the frame ends.
+        unsafe { bindings::blk_start_plug(plug.as_mut_ptr()) };
+        let mut prev: *mut bindings::bio = core::ptr::null_mut();
+        let (mut at, mut left) = (sector, bytes);
+        for chunk in pages[..nr].chunks(piece_pages) {
+            // SAFETY: allocation from the kernel's general bio pool cannot
+            // fail with a sleeping allocation, and at most two of ours are
+            // unsubmitted at a time (blk-lib's rule); the device is open.
+            let bio = unsafe {
+                bindings::bio_alloc_bioset(
+                    self.bdev.as_ptr(),
+                    chunk.len() as u16,
+                    op | REQ_SYNC,
+                    super::bio::GFP_NOIO,
+                    &raw mut bindings::fs_bio_set,
+                )
+            };
+            if bio.is_null() {
+                // Not with GFP_NOIO; the pieces sent are still waited for.
+                break;
+            }
+            // SAFETY: `bio` is ours with room for `chunk.len()` vectors; the
+            // pages outlive the I/O, which is waited for below.
+            unsafe {
+                (*bio).bi_iter.bi_sector = at;
+                for page in chunk {
+                    let len = left.min(kernel::page::PAGE_SIZE);
+                    bindings::__bio_add_page(bio, page.as_ptr(), len as u32, 0);
+                    left -= len;
+                    at += (len / 512) as u64;
+                }
+            }
+            if !prev.is_null() {
+                // SAFETY: `prev` is ours and not yet sent; chained to `bio`,
+                // its completion (and any failure) is passed on to `bio`,
+                // which is sent after it.
+                unsafe {
+                    bindings::bio_chain(prev, bio);
+                    bindings::submit_bio(prev);
+                }
+                super::cond_resched();
+            }
+            prev = bio;
+        }
+        let ret = if prev.is_null() {
+            0
+        } else {
+            // SAFETY: `prev` is the last bio of the chain, ours; it completes
+            // after every piece before it, with the first failure among
+            // them. Sleeping for it sends what the plug holds.
+            unsafe {
+                let ret = bindings::submit_bio_wait(prev);
+                bindings::bio_put(prev);
+                ret
+            }
         };
-        if bio.is_null() {
+        // SAFETY: started above on this frame; the task still holds it.
+        unsafe { bindings::blk_finish_plug(plug.as_mut_ptr()) };
+        if left != 0 {
             return Err(ENOMEM);
         }
-        let mut left = bytes;
-        // SAFETY: `bio` is ours with room for `nr` vectors; the pages
-        // outlive the synchronous I/O.
-        let ret = unsafe {
-            (*bio).bi_iter.bi_sector = sector;
-            for page in &pages[..nr] {
-                let len = left.min(kernel::page::PAGE_SIZE);
-                bindings::__bio_add_page(bio, page.as_ptr(), len as u32, 0);
-                left -= len;
-            }
-            let ret = bindings::submit_bio_wait(bio);
-            bindings::bio_put(bio);
-            ret
-        };
         kernel::error::to_result(ret)
     }
 

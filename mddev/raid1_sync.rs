@@ -21,12 +21,17 @@ use crate::blockdev::{
 use core::sync::atomic::Ordering;
 use kernel::{page::Page, prelude::*, sync::Arc, workqueue::WorkItem};
 
-/// Sectors per window: md's 32 pages.
+/// Sectors per window (1 MiB): held off from array I/O by one barrier,
+/// and in flight at once on a member with a queue.
 const WINDOW_PAGES: usize = 256;
 const WINDOW_SECTORS: u64 = (WINDOW_PAGES * kernel::page::PAGE_SIZE / 512) as u64;
 
 /// md's `RESYNC_BLOCK_SIZE`: what one of its resync requests covers.
 const RESYNC_BLOCK_BYTES: usize = 64 * 1024;
+
+/// The most one resync bio carries: a member that completes I/O in the
+/// submitting thread (RAM disks) lets other tasks run between two.
+const SYNC_PIECE_BYTES: usize = 256 * 1024;
 
 /// The work that runs a resync, check or repair.
 pub(crate) const SYNC_WORK: u64 = 3;
@@ -391,7 +396,8 @@ impl Conf {
             pos += n;
             self.curr_resync.store(pos, Ordering::Release);
             // md_do_sync's cond_resched: members that complete without
-            // sleeping (RAM disks) must not starve the machine.
+            // sleeping (RAM disks) must not starve the machine. Within a
+            // window, `window_io` yields between resync blocks.
             blockdev::cond_resched();
         }
         Ok(pos)
@@ -506,7 +512,7 @@ impl Conf {
     ) -> Result {
         let m = &self.mirrors[slot];
         let (dev, _) = m.member.as_ref().ok_or(EIO)?;
-        dev.transfer_pages(m.data_offset + sector, buf, bytes, write)
+        dev.transfer_pages(m.data_offset + sector, buf, bytes, SYNC_PIECE_BYTES, write)
     }
 
     /// One window of a recovery: read from a working mirror (another one
