@@ -58,7 +58,7 @@ if [ "$mode" = script ]; then
 fi
 
 case "$mode" in
-check) limit=${RUST_MD_TIMEOUT:-3600} ;;
+check) limit=${RUST_MD_TIMEOUT:-4800} ;;
 *) limit=${RUST_MD_TIMEOUT:-900} ;;
 esac
 kernel=$kdir/arch/x86/boot/bzImage
