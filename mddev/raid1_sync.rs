@@ -397,7 +397,7 @@ impl Conf {
             self.curr_resync.store(pos, Ordering::Release);
             // md_do_sync's cond_resched: members that complete without
             // sleeping (RAM disks) must not starve the machine. Within a
-            // window, `window_io` yields between resync blocks.
+            // window, `transfer_pages` yields between its bios.
             blockdev::cond_resched();
         }
         Ok(pos)
